@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CapsNetService.Common;
+
+/// <summary>
+/// What a published model says about itself. Stored twice: in the ONNX file's metadata_props (keys prefixed
+/// <c>capsnet.</c>), so the file is self-describing, and in the sidecar JSON, for people and scripts.
+/// </summary>
+public sealed record ModelMetadata
+{
+    public const string KeyPrefix = "capsnet.";
+
+    public required string ModelVersion { get; init; }
+    public required DateTimeOffset TrainedAt { get; init; }
+    public required int Epochs { get; init; }
+    /// <summary>Test-set accuracy of the exported checkpoint, as a fraction in [0, 1].</summary>
+    public required double TestAccuracy { get; init; }
+    public required int RoutingIterations { get; init; }
+    public required string CheckpointSha256 { get; init; }
+    public required string Producer { get; init; }
+    public required string ProducerVersion { get; init; }
+    public int? Seed { get; init; }
+    public string? Device { get; init; }
+    public double? SecondsPerEpoch { get; init; }
+    public string? TrainingCommand { get; init; }
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // metadata_props holds strings only; numbers come back from their text.
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static ModelMetadata FromJson(string json) =>
+        JsonSerializer.Deserialize<ModelMetadata>(json, JsonOptions)
+        ?? throw new InvalidDataException("model metadata JSON is empty");
+
+    /// <summary>The ONNX metadata_props form: one string per property.</summary>
+    public IReadOnlyDictionary<string, string> ToProperties()
+    {
+        var properties = new Dictionary<string, string>();
+        foreach (var (name, value) in JsonSerializer.SerializeToElement(this, JsonOptions).EnumerateObject()
+                                                    .Select(p => (p.Name, p.Value)))
+        {
+            properties[KeyPrefix + name] = value.ValueKind == JsonValueKind.String
+                ? value.GetString()!
+                : value.GetRawText();
+        }
+        return properties;
+    }
+
+    /// <summary>Reads <see cref="ToProperties"/> back; unknown keys are ignored, missing required ones fail.</summary>
+    public static ModelMetadata FromProperties(IReadOnlyDictionary<string, string> properties)
+    {
+        var json = properties.Where(p => p.Key.StartsWith(KeyPrefix, StringComparison.Ordinal))
+                             .ToDictionary(p => p.Key[KeyPrefix.Length..], p => p.Value);
+        try
+        {
+            return JsonSerializer.Deserialize<ModelMetadata>(JsonSerializer.Serialize(json), JsonOptions)
+                   ?? throw new InvalidDataException("model metadata is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"model metadata is incomplete or malformed: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using CapsNetService.Training.Training;
+using Spectre.Console;
+
+namespace CapsNetService.Training.Cli;
+
+/// <summary>A live progress bar per epoch on a terminal; plain periodic lines when output is redirected
+/// (CI logs, docker logs), so progress stays visible there too.</summary>
+public sealed class ConsoleTrainingProgress : ITrainingProgress
+{
+    private readonly bool interactive = AnsiConsole.Profile.Capabilities.Interactive;
+
+    public void Track(string title, int steps, Action<Action<string>> work)
+    {
+        if (!interactive)
+        {
+            TrackPlain(title, steps, work);
+            return;
+        }
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
+                     new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask(Markup.Escape(title), maxValue: steps);
+                work(status =>
+                {
+                    if (status.Length > 0) task.Description = Markup.Escape($"{title}  {status}");
+                    task.Increment(1);
+                });
+            });
+    }
+
+    private static void TrackPlain(string title, int steps, Action<Action<string>> work)
+    {
+        int done = 0, reportEvery = Math.Max(1, steps / 10);
+        string last = "";
+        work(status =>
+        {
+            done++;
+            if (status.Length > 0) last = status;
+            if (done % reportEvery == 0 || done == steps)
+                Console.WriteLine($"{title} {done}/{steps} {last}".TrimEnd());
+        });
+    }
+
+    public void EpochCompleted(EpochMetrics m, ConfusionMatrix confusion)
+    {
+        var summary = new Table().Border(TableBorder.Rounded).Title($"Epoch {m.Epoch}")
+            .AddColumns("", "loss", "accuracy", "error");
+        summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", $"{1 - m.TrainAccuracy:P2}");
+        summary.AddRow("test", $"{m.TestLoss:F5}", $"{m.TestAccuracy:P2}", $"{m.TestError:P2}");
+        summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F0} train images/s, learning rate {m.LearningRate:G4}");
+        AnsiConsole.Write(summary);
+        AnsiConsole.Write(ConfusionTable(confusion));
+    }
+
+    public static Table ConfusionTable(ConfusionMatrix confusion)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title("Confusion (rows: true digit, columns: predicted)");
+        table.AddColumn("");
+        for (int p = 0; p < confusion.Classes; p++) table.AddColumn(new TableColumn(p.ToString()).RightAligned());
+        table.AddColumn(new TableColumn("recall").RightAligned());
+        var recall = confusion.PerClassAccuracy();
+        for (int a = 0; a < confusion.Classes; a++)
+        {
+            var cells = new List<string> { a.ToString() };
+            for (int p = 0; p < confusion.Classes; p++)
+            {
+                int count = confusion.Counts[a, p];
+                cells.Add(a == p ? $"[green]{count}[/]" : count == 0 ? "[grey]·[/]" : $"[red]{count}[/]");
+            }
+            cells.Add(double.IsNaN(recall[a]) ? "-" : $"{recall[a]:P1}");
+            table.AddRow(cells.ToArray());
+        }
+        return table;
+    }
+
+    public void Log(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using CapsNetService.Common;
+using CapsNetService.Common.Mnist;
+using CapsNetService.Training.Data;
+using CapsNetService.Training.Export;
+using Spectre.Console;
+
+namespace CapsNetService.Training.Cli;
+
+/// <summary><c>export</c>: a checkpoint → models/capsnet.onnx (+ decoder and metadata), checked under ONNX Runtime.</summary>
+public static class ExportCommand
+{
+    private static readonly Option<string> CheckpointPath = new("--checkpoint", "-c") { Description = "checkpoint file (.ckpt), e.g. runs/latest/checkpoints/best.ckpt", Required = true };
+    private static readonly Option<string> Out = new("--out")
+    {
+        Description = $"where to publish: a models folder, or a path ending in {ModelContract.ModelFileName} (its folder is used)",
+        DefaultValueFactory = _ => "models",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("export", "Export a checkpoint to ONNX and publish it atomically into a models folder")
+        {
+            CheckpointPath, Out, CommonOptions.DataDir,
+        };
+        command.SetAction(result =>
+        {
+            var outPath = result.GetValue(Out)!;
+            var directory = outPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(Path.GetFullPath(outPath))! : outPath;
+            var export = OnnxExporter.Export(result.GetValue(CheckpointPath)!, [directory], RealCheckImages(result.GetValue(CommonOptions.DataDir)!));
+            Report(export);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Real test digits for the export check when the MNIST folder is at hand; otherwise random images are used.</summary>
+    public static float[]? RealCheckImages(string dataDirectory)
+    {
+        var images = MnistFiles.Find(dataDirectory, MnistFiles.TestImages);
+        var labels = MnistFiles.Find(dataDirectory, MnistFiles.TestLabels);
+        if (images is null || labels is null) return null;
+        var set = MnistIdxReader.ReadSet(images, labels).Take(OnnxExporter.CheckImages);
+        return set.Pixels.Select(p => p / 255f).ToArray();
+    }
+
+    public static void Report(ExportResult export)
+    {
+        AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
+                               + $"(test accuracy {export.Metadata.TestAccuracy:P2}) into {Markup.Escape(string.Join(", ", export.Directories))}: "
+                               + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
+        AnsiConsole.MarkupLine($"[grey]ONNX Runtime check: {Markup.Escape(export.Parity.ToString())}[/]");
+    }
+}

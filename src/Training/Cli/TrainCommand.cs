@@ -1,0 +1,90 @@
+using System.CommandLine;
+using CapsNetService.Training.Data;
+using CapsNetService.Training.Export;
+using CapsNetService.Training.Training;
+using Spectre.Console;
+
+namespace CapsNetService.Training.Cli;
+
+/// <summary><c>train</c>: trains a CapsNet, writing checkpoints, metrics and the report into the output folder.</summary>
+public static class TrainCommand
+{
+    private static readonly TrainingOptions Defaults = new();
+
+    private static readonly Option<int> Epochs = new("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => Defaults.Epochs };
+    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "images per optimisation step", DefaultValueFactory = _ => Defaults.BatchSize };
+    private static readonly Option<int> Routing = new("--routing-iterations") { Description = "routing-by-agreement iterations", DefaultValueFactory = _ => Defaults.RoutingIterations };
+    private static readonly Option<double> LearningRate = new("--learning-rate", "--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => Defaults.LearningRate };
+    private static readonly Option<double> Decay = new("--lr-decay") { Description = "learning-rate factor applied after every epoch (1 = none; 0.9 as in CapsNet-Keras)", DefaultValueFactory = _ => Defaults.LearningRateDecay };
+    private static readonly Option<int> MaxShift = new("--max-shift") { Description = "largest random shift of a training image, in pixels", DefaultValueFactory = _ => Defaults.MaxShift };
+    private static readonly Option<int> Seed = new("--seed") { Description = "random seed (weights, shuffling, shifts)", DefaultValueFactory = _ => Defaults.Seed };
+    private static readonly Option<string> Output = new("--output", "-o") { Description = "run folder: checkpoints, metrics, report, exported model", DefaultValueFactory = _ => Defaults.OutputDirectory };
+    private static readonly Option<int?> LimitTrain = new("--limit-train") { Description = "use only the first N training images (quick runs)" };
+    private static readonly Option<int?> LimitTest = new("--limit-test") { Description = "use only the first N test images (quick runs)" };
+    private static readonly Option<bool> Resume = new("--resume") { Description = "continue from the output folder's last checkpoint" };
+    private static readonly Option<bool> NoExport = new("--no-export") { Description = "do not export the best checkpoint to ONNX at the end" };
+    private static readonly Option<string?> Publish = new("--publish") { Description = "also publish the exported model into this models folder (e.g. models), atomically" };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a CapsNet on MNIST")
+        {
+            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, NoExport, Publish,
+            CommonOptions.DataDir, CommonOptions.NoDownload, CommonOptions.Mirrors, CommonOptions.Device, CommonOptions.LibTorchDir,
+        };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private static async Task<int> Run(ParseResult result, CancellationToken cancellationToken)
+    {
+        var options = new TrainingOptions
+        {
+            DataDirectory = result.GetValue(CommonOptions.DataDir)!,
+            Download = !result.GetValue(CommonOptions.NoDownload),
+            Mirrors = CommonOptions.MirrorsOrDefault(result),
+            OutputDirectory = result.GetValue(Output)!,
+            Epochs = result.GetValue(Epochs),
+            BatchSize = result.GetValue(BatchSize),
+            RoutingIterations = result.GetValue(Routing),
+            LearningRate = result.GetValue(LearningRate),
+            LearningRateDecay = result.GetValue(Decay),
+            MaxShift = result.GetValue(MaxShift),
+            Seed = result.GetValue(Seed),
+            LimitTrain = result.GetValue(LimitTrain),
+            LimitTest = result.GetValue(LimitTest),
+            Resume = result.GetValue(Resume),
+            ExportOnnx = !result.GetValue(NoExport),
+            PublishDirectory = result.GetValue(Publish),
+        };
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems) AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+            return ExitCodes.BadArguments;
+        }
+
+        var progress = new ConsoleTrainingProgress();
+        var device = TorchRuntime.Initialise(result.GetValue(CommonOptions.Device), result.GetValue(CommonOptions.LibTorchDir), progress.Log);
+        progress.Log($"Device: {TorchRuntime.Describe(device)}");
+        var (train, test) = await MnistDataSource.LoadAsync(options.DataDirectory, options.Download, options.Mirrors,
+                                                             progress.Log, cancellationToken);
+        progress.Log($"MNIST: {train.Count} training and {test.Count} test images from {Path.GetFullPath(options.DataDirectory)}");
+
+        var command = "capsnet-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        var outcome = new Trainer(options, device, progress).Run(train, test, command);
+
+        var best = outcome.History.MaxBy(m => m.TestAccuracy)!;
+        AnsiConsole.MarkupLine($"Best test accuracy [green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}) at epoch {best.Epoch}.");
+        AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outcome.RunDirectory, "report.html"))}");
+        AnsiConsole.MarkupLine($"Best checkpoint: {Markup.Escape(outcome.BestCheckpoint)}");
+        if (options.ExportOnnx)
+        {
+            List<string> targets = [Path.Combine(outcome.RunDirectory, "model")];
+            if (options.PublishDirectory is { } models) targets.Add(models);
+            var export = OnnxExporter.Export(outcome.BestCheckpoint, targets, ExportCommand.RealCheckImages(options.DataDirectory), command);
+            ExportCommand.Report(export);
+        }
+        return ExitCodes.Success;
+    }
+}

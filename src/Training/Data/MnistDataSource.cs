@@ -1,0 +1,28 @@
+using CapsNetService.Common.Mnist;
+
+namespace CapsNetService.Training.Data;
+
+/// <summary>Loads MNIST's training and test sets from a folder, downloading what is missing.</summary>
+public static class MnistDataSource
+{
+    public static async Task<(MnistSet Train, MnistSet Test)> LoadAsync(
+        string directory, bool download, IReadOnlyList<string> mirrors, Action<string>? log = null,
+        CancellationToken cancellationToken = default)
+    {
+        var missing = MnistFiles.All.Where(f => MnistFiles.Find(directory, f) is null).ToList();
+        if (missing.Count > 0)
+        {
+            if (!download)
+                throw new MnistUnavailableException(
+                    $"{Path.GetFullPath(directory)} lacks {string.Join(", ", missing.Select(f => f.Name + "(.gz)"))}; "
+                    + "downloading is turned off (--no-download).");
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+            await new MnistDownloader(http, mirrors, log).DownloadMissingAsync(directory, cancellationToken);
+        }
+        var train = MnistIdxReader.ReadSet(MnistFiles.Find(directory, MnistFiles.TrainImages)!,
+                                           MnistFiles.Find(directory, MnistFiles.TrainLabels)!);
+        var test = MnistIdxReader.ReadSet(MnistFiles.Find(directory, MnistFiles.TestImages)!,
+                                          MnistFiles.Find(directory, MnistFiles.TestLabels)!);
+        return (train, test);
+    }
+}

@@ -1,0 +1,60 @@
+using CapsNetService.Common;
+
+namespace CapsNetService.Training.Export;
+
+/// <summary>
+/// Puts an exported model into a models folder so that a running service never sees half of it: every file is
+/// written to a temporary name in the same folder and renamed into place; the decoder and the metadata go first,
+/// the classifier (the file the service watches) last. Nothing already there is touched until the new files
+/// are complete, and a failure removes the temporary files.
+/// </summary>
+public static class ModelPublisher
+{
+    public static void Publish(string directory, byte[] classifier, byte[] decoder, ModelMetadata metadata)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot create the models folder {directory}: {e.Message}", e);
+        }
+
+        var staged = new List<(string Temp, string Final)>();
+        try
+        {
+            staged.Add(Stage(directory, ModelContract.DecoderFileName, decoder));
+            staged.Add(Stage(directory, ModelContract.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
+            staged.Add(Stage(directory, ModelContract.ModelFileName, classifier));
+            foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            foreach (var (temp, _) in staged) TryDelete(temp);
+            throw new IOException($"cannot publish the model into {directory}: {e.Message}; the models already there are unchanged", e);
+        }
+    }
+
+    private static (string Temp, string Final) Stage(string directory, string name, byte[] bytes)
+    {
+        var temp = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        return (temp, Path.Combine(directory, name));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,52 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CapsNetService.Training.Model;
+
+/// <summary>
+/// DigitCaps: every input capsule u_i predicts every parent j through its own transform,
+/// û_j|i = W_ij · u_i, and the parents are found by routing by agreement.
+/// </summary>
+public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weights;   // W: [inputs, parents·outDims, inDims], one 16×8 matrix per (i, j)
+    private readonly long inputs, parents, inDims, outDims;
+
+    public DigitCapsules(long inputs, long inDims, long parents, long outDims, int routingIterations)
+        : base(nameof(DigitCapsules))
+    {
+        this.inputs = inputs;
+        this.parents = parents;
+        this.inDims = inDims;
+        this.outDims = outDims;
+        RoutingIterations = routingIterations;
+        // Small weights keep the first parents short, so the margin loss starts in its linear range.
+        weights = nn.Parameter(randn(inputs, parents * outDims, inDims) * 0.01f);
+        RegisterComponents();
+    }
+
+    public int RoutingIterations { get; set; }
+
+    public Parameter Weights => weights;
+
+    /// <param name="primary">u: [N, inputs, inDims].</param>
+    /// <returns>û: [N, inputs, parents, outDims], as one batched matmul over the inputs.</returns>
+    public Tensor Predictions(Tensor primary)
+    {
+        using var scope = NewDisposeScope();
+        long n = primary.shape[0];
+        var u = primary.permute(1, 2, 0);                                 // [I, inDims, N]
+        var uHat = weights.matmul(u);                                     // [I, J·outDims, N]
+        return uHat.permute(2, 0, 1).reshape(n, inputs, parents, outDims).MoveToOuterDisposeScope();
+    }
+
+    /// <returns>v: [N, parents, outDims].</returns>
+    public override Tensor forward(Tensor primary)
+    {
+        using var predictions = Predictions(primary);
+        var (parentCapsules, coupling) = RoutingByAgreement.Route(predictions, RoutingIterations);
+        coupling.Dispose();
+        return parentCapsules;
+    }
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using CapsNetService.Training.Cli;
+using CapsNetService.Training.Data;
+using CapsNetService.Training.Export;
+using CapsNetService.Training.Training;
+using Spectre.Console;
+
+var root = new RootCommand("CapsNetService trainer: trains the CapsNet of Sabour et al. (2017) on MNIST, "
+                           + "evaluates checkpoints and exports them to ONNX for the inference service.")
+{
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
+    ExportCommand.Create(),
+};
+
+try
+{
+    return await root.Parse(args).InvokeAsync();
+}
+catch (Exception e) when (e is MnistUnavailableException or CheckpointException or ExportCheckFailedException or InvalidDataException
+                              or FileNotFoundException or DirectoryNotFoundException or ArgumentException
+                              or InvalidOperationException or UnauthorizedAccessException or IOException)
+{
+    // Expected failures get one clear line, not a stack trace.
+    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+    return ExitCodes.Failure;
+}

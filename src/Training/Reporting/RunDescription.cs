@@ -1,0 +1,16 @@
+namespace CapsNetService.Training.Reporting;
+
+/// <summary>What a training run was asked to do, shown at the top of the report and stored in metrics.json.</summary>
+/// <param name="Command">The command line that started the run, as typed.</param>
+/// <param name="Device">Where the tensors live, e.g. "cuda:0 (NVIDIA H200)" or "cpu".</param>
+public sealed record RunDescription(
+    string Command,
+    string Device,
+    int Seed,
+    int BatchSize,
+    int RoutingIterations,
+    double InitialLearningRate,
+    double LearningRateDecay,
+    int TrainImages,
+    int TestImages,
+    DateTimeOffset StartedAt);

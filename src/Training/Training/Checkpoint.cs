@@ -1,0 +1,159 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using CapsNetService.Training.Model;
+using CapsNetService.Training.Reporting;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CapsNetService.Training.Training;
+
+/// <summary>What a checkpoint says about the run it came from.</summary>
+public sealed record CheckpointMetadata
+{
+    public const int CurrentFormat = 1;
+    public int Format { get; init; } = CurrentFormat;
+    /// <summary>Epochs completed when it was written.</summary>
+    public required int Epoch { get; init; }
+    public required CapsNetArchitecture Architecture { get; init; }
+    public required TrainingSettings Settings { get; init; }
+    public required IReadOnlyList<EpochMetrics> History { get; init; }
+    public required string Device { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset SavedAt { get; init; }
+    public string ProducerVersion { get; init; } = Producer.Version;
+
+    public EpochMetrics? Best => History.Count == 0 ? null : History.MaxBy(m => m.TestAccuracy);
+}
+
+/// <summary>The options that shape the result, kept with the weights so that resume and reports know them.</summary>
+public sealed record TrainingSettings(int Seed, int BatchSize, double LearningRate, double LearningRateDecay, int MaxShift,
+                                      int Epochs, int? LimitTrain, int? LimitTest, string Command);
+
+/// <summary>
+/// A checkpoint file: a zip of <c>meta.json</c>, <c>model.bin</c> (TorchSharp weights) and, for the
+/// resumable "last" checkpoint, <c>optimizer.bin</c> (Adam's moments). Written atomically.
+/// </summary>
+public static class Checkpoint
+{
+    private const string MetaEntry = "meta.json", ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Save(string path, CapsNet model, CheckpointMetadata metadata, optim.Optimizer? optimizer)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            using (var meta = zip.CreateEntry(MetaEntry).Open())
+                JsonSerializer.Serialize(meta, metadata, Json);
+            using (var weights = zip.CreateEntry(ModelEntry, CompressionLevel.NoCompression).Open())
+            using (var writer = new BinaryWriter(weights))
+                model.save(writer);
+            if (optimizer is OptimizerHelper helper)
+            {
+                using var state = zip.CreateEntry(OptimizerEntry, CompressionLevel.NoCompression).Open();
+                using var writer = new BinaryWriter(state);
+                helper.save_state_dict(writer);
+            }
+        });
+    }
+
+    public static CheckpointMetadata ReadMetadata(string path)
+    {
+        using var zip = Open(path);
+        return ReadMetadata(zip, path);
+    }
+
+    /// <summary>Loads the weights into a new model on <paramref name="device"/>.</summary>
+    public static (CapsNet Model, CheckpointMetadata Metadata) LoadModel(string path, Device device)
+    {
+        using var zip = Open(path);
+        var metadata = ReadMetadata(zip, path);
+        var model = new CapsNet(metadata.Architecture);
+        try
+        {
+            using var reader = new BinaryReader(Entry(zip, ModelEntry, path));
+            model.load(reader);
+        }
+        catch (Exception e) when (e is not CheckpointException)
+        {
+            model.Dispose();
+            throw new CheckpointException($"{path}: the weights cannot be loaded into a CapsNet ({e.Message})", e);
+        }
+        model.to(device);
+        return (model, metadata);
+    }
+
+    /// <summary>Restores Adam's state; false when the checkpoint has none (a "best" checkpoint).</summary>
+    public static bool LoadOptimizer(string path, optim.Optimizer optimizer)
+    {
+        using var zip = Open(path);
+        if (zip.GetEntry(OptimizerEntry) is null) return false;
+        using var reader = new BinaryReader(Entry(zip, OptimizerEntry, path));
+        ((OptimizerHelper)optimizer).load_state_dict(reader);
+        return true;
+    }
+
+    public static string Sha256(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    private static ZipArchive Open(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"checkpoint not found: {path}");
+        try
+        {
+            return new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{path} is not a CapsNetService checkpoint (not a readable zip: {e.Message})", e);
+        }
+    }
+
+    private static CheckpointMetadata ReadMetadata(ZipArchive zip, string path)
+    {
+        try
+        {
+            using var stream = Entry(zip, MetaEntry, path);
+            var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(stream, Json)
+                           ?? throw new CheckpointException($"{path}: {MetaEntry} is empty");
+            if (metadata.Format != CheckpointMetadata.CurrentFormat)
+                throw new CheckpointException($"{path}: checkpoint format {metadata.Format} is not supported (expected {CheckpointMetadata.CurrentFormat})");
+            return metadata;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new CheckpointException($"{path}: {MetaEntry} is corrupt ({e.Message})", e);
+        }
+    }
+
+    /// <summary>An entry copied into memory: TorchSharp's readers want a seekable stream.</summary>
+    private static MemoryStream Entry(ZipArchive zip, string name, string path)
+    {
+        var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path}: {name} is missing; not a complete checkpoint");
+        var memory = new MemoryStream();
+        try
+        {
+            using var stream = entry.Open();
+            stream.CopyTo(memory);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{path}: {name} is corrupt ({e.Message})", e);
+        }
+        memory.Position = 0;
+        return memory;
+    }
+}
+
+public sealed class CheckpointException : Exception
+{
+    public CheckpointException(string message) : base(message) { }
+    public CheckpointException(string message, Exception inner) : base(message, inner) { }
+}

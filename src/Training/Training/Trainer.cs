@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using CapsNetService.Common.Mnist;
+using CapsNetService.Training.Data;
+using CapsNetService.Training.Model;
+using CapsNetService.Training.Reporting;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CapsNetService.Training.Training;
+
+public sealed record TrainingResult(string RunDirectory, string BestCheckpoint, string LastCheckpoint,
+                                    IReadOnlyList<EpochMetrics> History);
+
+/// <summary>
+/// The training loop: Adam on margin + reconstruction loss, one random shift per image, an evaluation on the
+/// test set, a checkpoint and a refreshed report after every epoch. A run killed at any point resumes from its
+/// last completed epoch with <see cref="TrainingOptions.Resume"/>, and continues exactly as if never stopped
+/// (shuffling and shifts are seeded by (seed, epoch), Adam's moments are in the checkpoint).
+/// </summary>
+public sealed class Trainer(TrainingOptions options, Device device, ITrainingProgress progress)
+{
+    public const string CheckpointFolder = "checkpoints";
+    public const string LastCheckpointName = "last.ckpt";
+    public const string BestCheckpointName = "best.ckpt";
+
+    private readonly CapsuleLoss loss = new();
+
+    public static string LastCheckpointPath(string runDirectory) => Path.Combine(runDirectory, CheckpointFolder, LastCheckpointName);
+    public static string BestCheckpointPath(string runDirectory) => Path.Combine(runDirectory, CheckpointFolder, BestCheckpointName);
+
+    public TrainingResult Run(MnistSet fullTrain, MnistSet fullTest, string command)
+    {
+        var train = fullTrain.Take(options.LimitTrain);
+        var test = fullTest.Take(options.LimitTest);
+        var runDirectory = Path.GetFullPath(options.OutputDirectory);
+        Directory.CreateDirectory(runDirectory);
+        var lastPath = LastCheckpointPath(runDirectory);
+        var bestPath = BestCheckpointPath(runDirectory);
+
+        manual_seed(options.Seed);
+        if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed);
+
+        CapsNet model;
+        var history = new List<EpochMetrics>();
+        var startedAt = DateTimeOffset.UtcNow;
+        if (options.Resume && File.Exists(lastPath))
+        {
+            (model, var metadata) = Checkpoint.LoadModel(lastPath, device);
+            if (metadata.Architecture != options.Architecture)
+                throw new CheckpointException($"{lastPath} was trained with {metadata.Architecture}, not {options.Architecture}; "
+                                              + "resume with the same --routing-iterations or start a new --output folder");
+            history.AddRange(metadata.History);
+            startedAt = metadata.StartedAt;
+            progress.Log($"Resuming from {lastPath}: {metadata.Epoch} epoch(s) done.");
+        }
+        else
+        {
+            if (options.Resume) progress.Log($"Nothing to resume in {runDirectory}; starting afresh.");
+            model = new CapsNet(options.Architecture).to(device);
+        }
+
+        using var _ = model;
+        var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+        if (history.Count > 0 && !Checkpoint.LoadOptimizer(lastPath, optimizer))
+            throw new CheckpointException($"{lastPath} holds no optimizer state and cannot be resumed");
+
+        var settings = new TrainingSettings(options.Seed, options.BatchSize, options.LearningRate, options.LearningRateDecay,
+                                            options.MaxShift, options.Epochs, options.LimitTrain, options.LimitTest, command);
+        var run = new RunDescription(command, TorchRuntime.Describe(device), options.Seed, options.BatchSize,
+                                     options.RoutingIterations, options.LearningRate, options.LearningRateDecay,
+                                     train.Count, test.Count, startedAt);
+
+        for (int epoch = history.Count + 1; epoch <= options.Epochs; epoch++)
+        {
+            double learningRate = options.LearningRate * Math.Pow(options.LearningRateDecay, epoch - 1);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+
+            var clock = Stopwatch.StartNew();
+            var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, epoch);
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            EvaluationResult evaluation = null!;
+            progress.Track($"Epoch {epoch}/{options.Epochs} test", CeilDiv(test.Count, Evaluator.DefaultBatchSize),
+                           step => evaluation = Evaluator.Evaluate(model, test, device, loss, onBatch: _ => step("")));
+
+            var metrics = new EpochMetrics
+            {
+                Epoch = epoch,
+                LearningRate = learningRate,
+                TrainLoss = trainLoss,
+                TrainAccuracy = trainAccuracy,
+                TestLoss = evaluation.Loss,
+                TestAccuracy = evaluation.Accuracy,
+                EpochSeconds = clock.Elapsed.TotalSeconds,
+                TrainImagesPerSecond = train.Count / trainSeconds,
+            };
+            history.Add(metrics);
+
+            var checkpointMetadata = new CheckpointMetadata
+            {
+                Epoch = epoch,
+                Architecture = options.Architecture,
+                Settings = settings,
+                History = history.ToList(),
+                Device = TorchRuntime.Describe(device),
+                StartedAt = startedAt,
+                SavedAt = DateTimeOffset.UtcNow,
+            };
+            // Best first: if the run dies between the two writes, "last" still names the previous epoch.
+            if (history.MaxBy(m => m.TestAccuracy) == metrics)
+                Checkpoint.Save(bestPath, model, checkpointMetadata, optimizer: null);
+            Checkpoint.Save(lastPath, model, checkpointMetadata, optimizer);
+            TrainingReport.Write(runDirectory, run, history, evaluation.Confusion, evaluation.Sample);
+            progress.EpochCompleted(metrics, evaluation.Confusion);
+        }
+        return new TrainingResult(runDirectory, bestPath, lastPath, history);
+    }
+
+    private (double Loss, double Accuracy) TrainEpoch(CapsNet model, optim.Optimizer optimizer, MnistSet train, int epoch)
+    {
+        model.train();
+        // Shuffling and shifting depend only on (seed, epoch), so a resumed run sees the same batches.
+        var random = new Random(HashCode.Combine(options.Seed, epoch));
+        var order = Enumerable.Range(0, train.Count).ToArray();
+        random.Shuffle(order);
+        int batches = CeilDiv(train.Count, options.BatchSize);
+
+        using var lossSum = zeros(1, dtype: float64, device: device);
+        using var correct = zeros(1, dtype: int64, device: device);
+        int seen = 0;
+        var clock = Stopwatch.StartNew();
+        progress.Track($"Epoch {epoch}/{options.Epochs} train", batches, step =>
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                using var scope = NewDisposeScope();
+                int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
+                var (images, labels) = MnistBatch.Create(train, order.AsSpan(start, count), device, options.MaxShift, random);
+                using var output = model.forward(images, labels);
+                var batchLoss = loss.Total(output.Lengths, labels, output.Reconstruction, images);
+                optimizer.zero_grad();
+                batchLoss.backward();
+                optimizer.step();
+
+                lossSum.add_(batchLoss.detach().to(float64) * count);
+                correct.add_(output.Lengths.argmax(1).eq(labels).sum());
+                seen += count;
+                // Reading values back synchronises with the GPU; do it only now and then.
+                if (b % 10 == 9 || b == batches - 1)
+                    step($"loss {lossSum.item<double>() / seen:F4}  acc {100.0 * correct.item<long>() / seen:F2}%  "
+                         + $"{seen / clock.Elapsed.TotalSeconds:F0} img/s");
+                else
+                    step("");
+            }
+        });
+        return (lossSum.item<double>() / seen, (double)correct.item<long>() / seen);
+    }
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+}

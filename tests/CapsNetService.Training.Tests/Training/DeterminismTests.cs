@@ -1,0 +1,38 @@
+using CapsNetService.Common.Mnist;
+using CapsNetService.Tests;
+using CapsNetService.Training.Training;
+using static TorchSharp.torch;
+
+namespace CapsNetService.Training.Tests.Training;
+
+public class DeterminismTests
+{
+    [Fact]
+    public void Same_seed_gives_the_same_run_on_cpu()
+    {
+        var train = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("train-images-idx3-ubyte.gz"),
+                                           RepositoryPaths.MnistFile("train-labels-idx1-ubyte.gz"));
+        var test = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"),
+                                          RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz"));
+        var results = new List<EpochMetrics>();
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            var folder = Directory.CreateTempSubdirectory("capsnet-determinism-").FullName;
+            try
+            {
+                var options = new TrainingOptions
+                {
+                    OutputDirectory = folder, Epochs = 1, BatchSize = 40, LimitTrain = 80, LimitTest = 40, Seed = 9,
+                };
+                results.Add(new Trainer(options, CPU, SilentTrainingProgress.Instance).Run(train, test, "determinism").History[0]);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        Assert.Equal(results[0].TrainLoss, results[1].TrainLoss);
+        Assert.Equal(results[0].TestLoss, results[1].TestLoss);
+        Assert.Equal(results[0].TestAccuracy, results[1].TestAccuracy);
+    }
+}

@@ -1,0 +1,48 @@
+using CapsNetService.Common.Mnist;
+using CapsNetService.Tests;
+using CapsNetService.Training.Model;
+using CapsNetService.Training.Training;
+using static TorchSharp.torch;
+
+namespace CapsNetService.Training.Tests.Training;
+
+/// <summary>One short real training run on CPU (real MNIST, a few hundred images, two epochs),
+/// shared by the tests that inspect what it produced.</summary>
+public sealed class TrainingRunFixture : IDisposable
+{
+    public const int TrainImages = 300, TestImages = 100, Epochs = 2;
+
+    public TrainingRunFixture()
+    {
+        Train = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("train-images-idx3-ubyte.gz"),
+                                       RepositoryPaths.MnistFile("train-labels-idx1-ubyte.gz"));
+        Test = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"),
+                                      RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz"));
+        RunDirectory = Directory.CreateTempSubdirectory("capsnet-train-").FullName;
+        Options = new TrainingOptions
+        {
+            OutputDirectory = RunDirectory,
+            Epochs = Epochs,
+            BatchSize = 50,
+            LimitTrain = TrainImages,
+            LimitTest = TestImages,
+            Seed = 123,
+        };
+
+        // The loss of the untrained network, same seed, to compare against.
+        manual_seed(Options.Seed);
+        using (var untrained = new CapsNet(Options.Architecture))
+            InitialTestLoss = Evaluator.Evaluate(untrained, Test.Take(TestImages), CPU, new CapsuleLoss()).Loss;
+
+        Result = new Trainer(Options, CPU, SilentTrainingProgress.Instance).Run(Train, Test, "test run");
+    }
+
+    public MnistSet Train { get; }
+    public MnistSet Test { get; }
+    public string RunDirectory { get; }
+    public TrainingOptions Options { get; }
+    public double InitialTestLoss { get; }
+    public TrainingResult Result { get; }
+
+    public void Dispose() => Directory.Delete(RunDirectory, recursive: true);
+}
