@@ -15,7 +15,8 @@ var root = new RootCommand("CapsNetService trainer: trains the CapsNet of Sabour
 
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    // Our own handler below turns expected failures into one line; anything else keeps its stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is MnistUnavailableException or CheckpointException or ExportCheckFailedException or InvalidDataException
                               or FileNotFoundException or DirectoryNotFoundException or ArgumentException

@@ -67,39 +67,13 @@ internal static class MnistFraming
             using var targetPixels = new SKPixmap(
                 new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque),
                 targetHandle.AddrOfPinnedObject());
-            var mode = Environment.GetEnvironmentVariable("SAMPLING") ?? "mip";
-            if (mode == "area") { AreaAverage(source, sourceWidth, sourceHeight, target, width, height); return; }
-            var sampling = mode switch {
-                "mipnearest" => new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Nearest),
-                "linear" => new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None),
-                "mitchell" => new SKSamplingOptions(SKCubicResampler.Mitchell),
-                "catmull" => new SKSamplingOptions(SKCubicResampler.CatmullRom),
-                "aniso" => new SKSamplingOptions(16),
-                _ => Sampling };
-            if (!sourcePixels.ScalePixels(targetPixels, sampling))
+            if (!sourcePixels.ScalePixels(targetPixels, Sampling))
                 throw new InvalidOperationException("SkiaSharp could not scale the digit.");
         }
         finally
         {
             sourceHandle.Free();
             targetHandle.Free();
-        }
-    }
-
-    private static void AreaAverage(byte[] src, int sw, int sh, byte[] dst, int dw, int dh)
-    {
-        double fx = (double)sw / dw, fy = (double)sh / dh;
-        for (int y = 0; y < dh; y++)
-        for (int x = 0; x < dw; x++)
-        {
-            double x0 = x * fx, x1 = (x + 1) * fx, y0 = y * fy, y1 = (y + 1) * fy, sum = 0;
-            for (int sy = (int)y0; sy < Math.Min(sh, (int)Math.Ceiling(y1)); sy++)
-            {
-                double wy = Math.Min(y1, sy + 1) - Math.Max(y0, sy);
-                for (int sx = (int)x0; sx < Math.Min(sw, (int)Math.Ceiling(x1)); sx++)
-                    sum += src[sy * sw + sx] * wy * (Math.Min(x1, sx + 1) - Math.Max(x0, sx));
-            }
-            dst[y * dw + x] = (byte)Math.Round(sum / (fx * fy));
         }
     }
 

@@ -34,10 +34,10 @@ public static class ReconstructionGrid
     public static bool DrawsLabels => ReportFonts.Sans is not null;
 
     /// <summary>How many pairs go on one row for <paramref name="count"/> samples (row-major order).</summary>
-    public static int Columns(int count) => count <= 5 ? Math.Max(count, 1) : count <= 10 ? 5 : 8;
+    internal static int Columns(int count) => count <= 5 ? Math.Max(count, 1) : count <= 10 ? 5 : 8;
 
     /// <summary>The label of sample <paramref name="index"/>, e.g. "7→7".</summary>
-    public static string Label(ReconstructionSample sample, int index) =>
+    private static string Label(ReconstructionSample sample, int index) =>
         $"{sample.Labels[index]}{ReportFonts.Arrow}{sample.Predictions[index]}";
 
     public static void Write(string runDirectory, ReconstructionSample sample)

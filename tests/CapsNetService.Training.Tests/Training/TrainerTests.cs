@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Tests.Training;
 
-public class TrainerTests(TrainingRunFixture run) : IClassFixture<TrainingRunFixture>
+[Collection(TrainedModelCollection.Name)]
+public class TrainerTests(TrainingRunFixture run)
 {
     [Fact]
     public void Training_lowers_the_loss()

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace CapsNetService.Training.Tests.Training;
 
 /// <summary>One short real training run on CPU (real MNIST, a few hundred images, two epochs),
-/// shared by the tests that inspect what it produced.</summary>
+/// shared by the tests that inspect what it produced (the trainer's and the exporter's).</summary>
 public sealed class TrainingRunFixture : IDisposable
 {
     public const int TrainImages = 300, TestImages = 100, Epochs = 2;
@@ -45,4 +45,10 @@ public sealed class TrainingRunFixture : IDisposable
     public TrainingResult Result { get; }
 
     public void Dispose() => Directory.Delete(RunDirectory, recursive: true);
+}
+
+[CollectionDefinition(Name)]
+public sealed class TrainedModelCollection : ICollectionFixture<TrainingRunFixture>
+{
+    public const string Name = "trained model";
 }

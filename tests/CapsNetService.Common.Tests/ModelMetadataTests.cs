@@ -1,0 +1,97 @@
+namespace CapsNetService.Common.Tests;
+
+public sealed class ModelMetadataTests
+{
+    private static readonly ModelMetadata Full = new()
+    {
+        ModelVersion = "2025-11-28T14-30-00Z-e50",
+        TrainedAt = new DateTimeOffset(2025, 11, 28, 14, 30, 0, 123, TimeSpan.FromHours(1)),
+        Epochs = 50,
+        TestAccuracy = 0.9966,
+        RoutingIterations = 3,
+        CheckpointSha256 = "3f2a9c0e5b7d4e1f8a6c2b9d0e7f1a3c5b8d2e4f6a9c1b3d5e7f9a2c4b6d8e0f",
+        Producer = "CapsNetService.Training",
+        ProducerVersion = "1.0.0",
+        Seed = 42,
+        Device = "cuda",
+        SecondsPerEpoch = 61.25,
+        TrainingCommand = "capsnet-train --epochs 50 --seed 42",
+    };
+
+    private static readonly ModelMetadata Minimal = Full with { Seed = null, Device = null, SecondsPerEpoch = null, TrainingCommand = null };
+
+    public static TheoryData<string> Cases => new() { "full", "minimal" };
+
+    private static ModelMetadata Case(string name) => name == "full" ? Full : Minimal;
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void JsonRoundTrips(string name)
+    {
+        var metadata = Case(name);
+
+        var json = metadata.ToJson();
+
+        Assert.Equal(metadata, ModelMetadata.FromJson(json));
+        Assert.Contains("\"testAccuracy\": 0.9966", json);       // camelCase, a number
+        Assert.DoesNotContain("null", json);                      // absent optionals are left out
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PropertiesRoundTrip(string name)
+    {
+        var metadata = Case(name);
+
+        var properties = metadata.ToProperties();
+
+        Assert.All(properties.Keys, key => Assert.StartsWith("capsnet.", key));
+        Assert.Equal(metadata, ModelMetadata.FromProperties(properties));
+    }
+
+    [Fact]
+    public void PropertiesAreReadableStrings()
+    {
+        var properties = Full.ToProperties();
+
+        Assert.Equal("50", properties["capsnet.epochs"]);
+        Assert.Equal("0.9966", properties["capsnet.testAccuracy"]);
+        Assert.Equal("cuda", properties["capsnet.device"]);
+        Assert.Equal(12, properties.Count);
+        Assert.False(Minimal.ToProperties().ContainsKey("capsnet.seed"));
+    }
+
+    [Fact]
+    public void UnknownAndUnprefixedPropertiesAreIgnored()
+    {
+        var properties = new Dictionary<string, string>(Full.ToProperties())
+        {
+            ["capsnet.somethingNewer"] = "ignored",
+            ["producer_name"] = "onnx exporter",
+        };
+
+        Assert.Equal(Full, ModelMetadata.FromProperties(properties));
+    }
+
+    [Theory]
+    [InlineData("capsnet.epochs")]
+    [InlineData("capsnet.modelVersion")]
+    [InlineData("capsnet.checkpointSha256")]
+    public void MissingRequiredPropertyFails(string key)
+    {
+        var properties = new Dictionary<string, string>(Full.ToProperties());
+        properties.Remove(key);
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelMetadata.FromProperties(properties));
+
+        Assert.Contains(key["capsnet.".Length..], error.Message);
+    }
+
+    [Fact]
+    public void MalformedNumberFails()
+    {
+        var properties = new Dictionary<string, string>(Full.ToProperties()) { ["capsnet.epochs"] = "fifty" };
+
+        Assert.Throws<InvalidDataException>(() => ModelMetadata.FromProperties(properties));
+    }
+}
