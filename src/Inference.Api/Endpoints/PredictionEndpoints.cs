@@ -1,0 +1,139 @@
+using CapsNetService.Inference.Api.Contracts;
+using CapsNetService.Inference.Api.Imaging;
+using CapsNetService.Inference.Api.Inference;
+using CapsNetService.Inference.Api.OpenApi;
+using CapsNetService.Inference.Api.Prediction;
+using CapsNetService.Inference.Api.Problems;
+using CapsNetService.Inference.Api.Uploads;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CapsNetService.Inference.Api.Endpoints;
+
+/// <summary>
+/// POST /predict (one image) and POST /predict/batch (several, one ONNX Runtime call), both multipart/form-data.
+/// The form is read by <see cref="ImageUploadReader"/> rather than bound, so that every malformed request gets a
+/// problem that says what was wrong; the OpenAPI description of the form comes from <see cref="ImageUploadMetadata"/>.
+/// </summary>
+public static class PredictionEndpoints
+{
+    private const string RetryAfterSeconds = "10";
+
+    public static IEndpointRouteBuilder MapPredictionApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").WithTags("Prediction").DisableAntiforgery();
+
+        group.MapPost("/predict", Predict)
+             .WithName("Predict")
+             .WithSummary("Recognise the digit in one PNG or JPEG image.")
+             .WithDescription(
+                 "Send multipart/form-data with a file field named `image` (a photo or drawing of one digit, any size and "
+                 + "colours). The answer holds the digit, the 10 capsule lengths by digit, the 16-D capsules, the "
+                 + "reconstruction as a base64 PNG and what preprocessing did. With `?format=png` the reconstruction "
+                 + "comes back as image/png instead (headers X-Predicted-Digit, X-Model-Version).")
+             .WithMetadata(new ImageUploadMetadata(Multiple: false))
+             .Produces<PredictionResponse>(StatusCodes.Status200OK, "application/json", "image/png")
+             .ProducesUploadProblems();
+
+        group.MapPost("/predict/batch", PredictBatch)
+             .WithName("PredictBatch")
+             .WithSummary("Recognise the digits in several images with one model call.")
+             .WithDescription(
+                 "Send multipart/form-data with the images as file fields named `images` (or `image`, repeated); "
+                 + "results come back one per image, in the same order. A refused image fails the whole request, its "
+                 + "problem naming the image by position and file name.")
+             .WithMetadata(new ImageUploadMetadata(Multiple: true))
+             .Produces<BatchPredictionResponse>(StatusCodes.Status200OK)
+             .ProducesUploadProblems();
+
+        return app;
+    }
+
+    /// <param name="context">The request.</param>
+    /// <param name="reader">Reads and checks the upload.</param>
+    /// <param name="pipeline">Preprocesses and runs the model.</param>
+    /// <param name="store">The serving model.</param>
+    /// <param name="format">json (default): the JSON answer; png: only the reconstruction, as image/png.</param>
+    public static async Task<Results<Ok<PredictionResponse>, FileContentHttpResult, ProblemHttpResult>> Predict(
+        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, OnnxModelStore store,
+        [FromQuery] string? format = null)
+    {
+        bool asPng = false;
+        if (format is not null)
+        {
+            if (format.Equals("png", StringComparison.OrdinalIgnoreCase)) asPng = true;
+            else if (!format.Equals("json", StringComparison.OrdinalIgnoreCase)) return ApiProblems.UnknownFormat(format);
+        }
+        if (!store.IsLoaded) return ModelUnavailable(context);
+
+        var upload = await reader.ReadAsync(context.Request, batch: false, context.RequestAborted);
+        if (upload.Problem is { } refused) return refused;
+
+        PredictionOutcome outcome;
+        try
+        {
+            outcome = pipeline.Predict(upload.Uploads, batch: false);
+        }
+        catch (ModelUnavailableException)
+        {
+            return ModelUnavailable(context);
+        }
+        if (outcome.Problem is { } rejected) return rejected;
+
+        var image = outcome.Images[0];
+        SetModelVersionHeader(context, outcome.ModelVersion);
+        if (asPng)
+        {
+            context.Response.Headers["X-Predicted-Digit"] = image.Prediction.Digit.ToString();
+            return TypedResults.File(GreyscalePng.Encode(image.Prediction.Reconstruction), "image/png");
+        }
+        return TypedResults.Ok(new PredictionResponse(image, outcome.ModelVersion, outcome.InferenceTime));
+    }
+
+    public static async Task<Results<Ok<BatchPredictionResponse>, ProblemHttpResult>> PredictBatch(
+        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, OnnxModelStore store)
+    {
+        if (!store.IsLoaded) return ModelUnavailable(context);
+
+        var upload = await reader.ReadAsync(context.Request, batch: true, context.RequestAborted);
+        if (upload.Problem is { } refused) return refused;
+
+        PredictionOutcome outcome;
+        try
+        {
+            outcome = pipeline.Predict(upload.Uploads, batch: true);
+        }
+        catch (ModelUnavailableException)
+        {
+            return ModelUnavailable(context);
+        }
+        if (outcome.Problem is { } rejected) return rejected;
+
+        SetModelVersionHeader(context, outcome.ModelVersion);
+        return TypedResults.Ok(new BatchPredictionResponse
+        {
+            ModelVersion = outcome.ModelVersion,
+            Count = outcome.Images.Count,
+            InferenceMilliseconds = Math.Round(outcome.InferenceTime.TotalMilliseconds, 3),
+            Results = outcome.Images.Select(i => new BatchPredictionItem(i, outcome.ModelVersion, outcome.InferenceTime)).ToList(),
+        });
+    }
+
+    private static ProblemHttpResult ModelUnavailable(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        return ApiProblems.ModelUnavailable();
+    }
+
+    private static void SetModelVersionHeader(HttpContext context, string version)
+    {
+        if (version.All(c => c is >= ' ' and <= '~')) context.Response.Headers["X-Model-Version"] = version;
+    }
+
+    private static RouteHandlerBuilder ProducesUploadProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+}

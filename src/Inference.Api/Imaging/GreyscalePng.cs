@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+using CapsNetService.Common;
+using SkiaSharp;
+
+namespace CapsNetService.Inference.Api.Imaging;
+
+/// <summary>Encodes a 28×28 image of values in [0, 1] (0 = black) as an 8-bit greyscale PNG.</summary>
+public static class GreyscalePng
+{
+    private const int Side = ModelContract.ImageSide;
+
+    public static byte[] Encode(ReadOnlySpan<float> pixels)
+    {
+        if (pixels.Length != ModelContract.ImagePixels)
+            throw new ArgumentException($"{pixels.Length} values are not a {Side}×{Side} image", nameof(pixels));
+        var grey = new byte[ModelContract.ImagePixels];
+        for (int i = 0; i < grey.Length; i++)
+            grey[i] = (byte)MathF.Round(Math.Clamp(pixels[i], 0f, 1f) * 255f);
+
+        var handle = GCHandle.Alloc(grey, GCHandleType.Pinned);
+        try
+        {
+            using var pixmap = new SKPixmap(new SKImageInfo(Side, Side, SKColorType.Gray8, SKAlphaType.Opaque),
+                                            handle.AddrOfPinnedObject());
+            using var data = pixmap.Encode(SKPngEncoderOptions.Default)
+                ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG.");
+            return data.ToArray();
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    public static string EncodeBase64(ReadOnlySpan<float> pixels) => Convert.ToBase64String(Encode(pixels));
+}

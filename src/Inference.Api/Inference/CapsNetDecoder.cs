@@ -1,0 +1,41 @@
+using CapsNetService.Common;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CapsNetService.Inference.Api.Inference;
+
+/// <summary>
+/// Runs the decoder graph (<see cref="ModelContract.DecoderFileName"/>): digit capsules → 28×28 images. Used to check
+/// a model pair when it is loaded, and by clients that change capsules (the capsule explorer). Thread-safe.
+/// </summary>
+public sealed class CapsNetDecoder : IDisposable
+{
+    private const int CapsuleValues = ModelContract.Classes * ModelContract.CapsuleDims;
+
+    private static readonly string[] InputNames = [ModelContract.DecoderCapsulesInput];
+    private static readonly string[] OutputNames = [ModelContract.ReconstructionOutput];
+
+    private readonly RunOptions _runOptions = new();
+
+    public CapsNetDecoder(InferenceSession session) => Session = session;
+
+    public InferenceSession Session { get; }
+
+    /// <param name="capsules">count × [10, 16] values, row-major. The decoder was trained with every capsule but
+    /// one set to zero.</param>
+    /// <returns>count × 784 pixels in [0, 1].</returns>
+    public float[] Decode(float[] capsules)
+    {
+        if (capsules.Length == 0 || capsules.Length % CapsuleValues != 0)
+            throw new ArgumentException($"{capsules.Length} values are not a whole number of [10, 16] capsule sets", nameof(capsules));
+        int count = capsules.Length / CapsuleValues;
+        using var input = OrtValue.CreateTensorValueFromMemory(capsules, [count, ModelContract.Classes, ModelContract.CapsuleDims]);
+        using var outputs = Session.Run(_runOptions, InputNames, [input], OutputNames);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        _runOptions.Dispose();
+    }
+}

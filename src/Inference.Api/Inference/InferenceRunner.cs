@@ -1,0 +1,19 @@
+using System.Diagnostics;
+using CapsNetService.Inference.Api.Metrics;
+
+namespace CapsNetService.Inference.Api.Inference;
+
+/// <summary>Runs preprocessed images through the serving model as one ONNX Runtime call and times it.</summary>
+public sealed class InferenceRunner(OnnxModelStore store, InferenceMetrics metrics)
+{
+    /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
+    public BatchInference Run(IReadOnlyList<float[]> images)
+    {
+        using var lease = store.TryAcquire() ?? throw new ModelUnavailableException();
+        var started = Stopwatch.GetTimestamp();
+        var predictions = lease.Model.Classifier.Classify(images);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        metrics.RecordInference(images.Count, elapsed);
+        return new BatchInference(lease.Model.Version, elapsed, predictions);
+    }
+}

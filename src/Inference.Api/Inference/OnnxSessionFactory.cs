@@ -1,0 +1,108 @@
+using CapsNetService.Inference.Api.Options;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace CapsNetService.Inference.Api.Inference;
+
+/// <summary>
+/// Creates ONNX Runtime sessions on the execution provider chosen by <c>Inference:Provider</c>:
+/// <c>cpu</c> never tries CUDA; <c>cuda</c> refuses to load a model it cannot put on the GPU; <c>auto</c> tries CUDA
+/// and falls back to the CPU with a log line saying why. When the CUDA provider itself cannot be initialised
+/// (its libraries are missing, no driver), <c>auto</c> remembers that and does not try again for later models.
+/// </summary>
+public sealed class OnnxSessionFactory(IOptions<InferenceOptions> options, ILogger<OnnxSessionFactory> logger)
+{
+    public const string CudaProvider = "CUDAExecutionProvider";
+    public const string CpuProvider = "CPUExecutionProvider";
+
+    private const int MaxReasonLength = 400;
+
+    private readonly InferenceOptions _options = options.Value;
+    // Whether the CUDA provider can be initialised is a fact about this process (its libraries and driver).
+    private static string? _cudaUnavailable;
+
+    /// <param name="model">The ONNX file's bytes.</param>
+    /// <param name="fileName">For messages only.</param>
+    /// <exception cref="ModelRejectedException">The model does not load on the chosen provider.</exception>
+    public CreatedSession Create(byte[] model, string fileName)
+    {
+        var preference = _options.ProviderPreference;
+        if (preference == ExecutionProviderPreference.Cpu)
+            return new CreatedSession(CreateCpuSession(model, fileName), CpuProvider, null);
+
+        if (preference == ExecutionProviderPreference.Auto && Volatile.Read(ref _cudaUnavailable) is { } knownReason)
+            return new CreatedSession(CreateCpuSession(model, fileName), CpuProvider, knownReason);
+
+        string reason;
+        var cudaOptions = NewSessionOptions();
+        try
+        {
+            try
+            {
+                cudaOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
+            }
+            catch (Exception e) when (IsNativeFailure(e))
+            {
+                reason = Describe(e) + " (the CUDA provider needs an NVIDIA driver and the CUDA 13 libraries: cudart, cuBLAS, cuRAND, cuDNN 9)";
+                if (preference == ExecutionProviderPreference.Cuda)
+                    throw new ModelRejectedException(
+                        $"the CUDA execution provider was requested (Inference:Provider=cuda) but cannot be used: {reason}", e);
+                Volatile.Write(ref _cudaUnavailable, reason);
+                logger.LogWarning("CUDA execution provider unavailable, running {File} on the CPU instead: {Reason}", fileName, reason);
+                return new CreatedSession(CreateCpuSession(model, fileName), CpuProvider, reason);
+            }
+
+            try
+            {
+                return new CreatedSession(new InferenceSession(model, cudaOptions), CudaProvider, null);
+            }
+            catch (Exception e) when (IsNativeFailure(e))
+            {
+                if (preference == ExecutionProviderPreference.Cuda)
+                    throw new ModelRejectedException($"{fileName} does not load on the CUDA execution provider: {Describe(e)}", e);
+                reason = Describe(e);
+            }
+        }
+        finally
+        {
+            cudaOptions.Dispose();
+        }
+
+        // A file that does not load on the CPU either is broken; that error is the one reported.
+        var cpuSession = CreateCpuSession(model, fileName);
+        logger.LogWarning("{File} does not load on the CUDA execution provider, running it on the CPU instead: {Reason}", fileName, reason);
+        return new CreatedSession(cpuSession, CpuProvider, reason);
+    }
+
+    private InferenceSession CreateCpuSession(byte[] model, string fileName)
+    {
+        using var sessionOptions = NewSessionOptions();
+        try
+        {
+            return new InferenceSession(model, sessionOptions);
+        }
+        catch (Exception e) when (IsNativeFailure(e))
+        {
+            throw new ModelRejectedException($"{fileName} is not a model ONNX Runtime can load: {Describe(e)}", e);
+        }
+    }
+
+    private SessionOptions NewSessionOptions() => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        IntraOpNumThreads = _options.IntraOpThreads,
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+    };
+
+    private static bool IsNativeFailure(Exception e) =>
+        e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException;
+
+    /// <summary>The first line of ONNX Runtime's message, short enough for a log line and for GET /model.</summary>
+    private static string Describe(Exception e)
+    {
+        var message = e.Message.ReplaceLineEndings(" ").Trim();
+        return message.Length <= MaxReasonLength ? message : message[..MaxReasonLength] + "…";
+    }
+}
