@@ -1,6 +1,7 @@
 using CapsNetService.Inference.Api.Contracts;
 using CapsNetService.Inference.Api.Inference;
 using CapsNetService.Inference.Api.Options;
+using CapsNetService.Inference.Api.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,8 @@ public static class ModelEndpoints
         {
             Loaded = model is not null,
             ModelVersion = model?.Version,
-            Metadata = model?.Metadata,
+            // The training command may name the training machine's folders: shown without them.
+            Metadata = model?.Metadata is { } metadata ? metadata with { TrainingCommand = ServerPathRedactor.Redact(metadata.TrainingCommand) } : null,
             ExecutionProvider = model?.ExecutionProvider,
             RequestedProvider = options.Value.ProviderPreference.ToString().ToLowerInvariant(),
             ProviderFallbackReason = model?.ProviderFallbackReason,
@@ -42,7 +44,7 @@ public static class ModelEndpoints
                 LastAttemptAt = reload.LastAttemptAt,
                 LastOutcome = reload.LastOutcome,
                 LastError = reload.LastRejection is { } rejection
-                    ? new ModelReloadError(rejection.At, rejection.File, rejection.Sha256, rejection.Reason)
+                    ? new ModelReloadError(rejection.At, rejection.File, rejection.Sha256, ServerPathRedactor.Redact(rejection.Reason)!)
                     : null,
                 LoadedCount = reload.Loaded,
                 RejectedCount = reload.Rejected,

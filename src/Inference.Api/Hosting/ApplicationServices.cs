@@ -1,4 +1,5 @@
 using CapsNetService.Common.Imaging;
+using CapsNetService.Inference.Api.Exploration;
 using CapsNetService.Inference.Api.Health;
 using CapsNetService.Inference.Api.Inference;
 using CapsNetService.Inference.Api.Metrics;
@@ -30,6 +31,8 @@ public static class ApplicationServices
             (kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBytes);
         services.AddOptions<FormOptions>().Configure<IOptions<UploadLimitsOptions>>(
             (form, limits) => form.MultipartBodyLengthLimit = limits.Value.MaxRequestBytes);
+        // No "Server: Kestrel" header: clients need not know what the service runs on.
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new OnnxModelStore(
@@ -45,10 +48,13 @@ public static class ApplicationServices
             provider.GetRequiredService<IOptions<UploadLimitsOptions>>().Value.ToPreprocessingLimits()));
         services.AddSingleton<ImageUploadReader>();
         services.AddSingleton<PredictionPipeline>();
+        services.AddSingleton<CapsuleExplorer>();
 
         services.AddHealthChecks()
                 .AddCheck<ModelLoadedHealthCheck>(ModelLoadedHealthCheck.Name, tags: [ModelLoadedHealthCheck.ReadyTag]);
         services.AddApiProblemDetails();
+        services.AddApiCrossOrigin(builder.Configuration);
+        services.AddApiRateLimiting(builder.Configuration);
         services.AddApiDocumentation();
         return builder;
     }

@@ -15,6 +15,8 @@ public static class RequestPipeline
     public static WebApplication UseApplicationPipeline(this WebApplication app)
     {
         app.UseApiProblemDetails();
+        app.UseApiCrossOrigin();
+        app.UseApiRateLimiting();
 
         var page = new EmbeddedFileProvider(typeof(RequestPipeline).Assembly, PageNamespace);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
@@ -25,6 +27,7 @@ public static class RequestPipeline
         app.UseHttpMetrics();
 
         app.MapPredictionApi();
+        app.MapExplorerApi();
         app.MapModelApi();
         app.MapHealthApi();
         app.MapMetrics();

@@ -15,12 +15,22 @@ public static class GreyscalePng
             throw new ArgumentException($"{pixels.Length} values are not a {Side}×{Side} image", nameof(pixels));
         var grey = new byte[ModelContract.ImagePixels];
         for (int i = 0; i < grey.Length; i++)
-            grey[i] = (byte)MathF.Round(Math.Clamp(pixels[i], 0f, 1f) * 255f);
+            grey[i] = ToGrey(pixels[i]);
+        return Encode(grey, Side, Side);
+    }
 
+    /// <summary>A model pixel value in [0, 1] as an 8-bit grey level (clamped, rounded to nearest).</summary>
+    public static byte ToGrey(float value) => (byte)MathF.Round(Math.Clamp(value, 0f, 1f) * 255f);
+
+    /// <summary>Encodes <paramref name="width"/> × <paramref name="height"/> grey levels, row-major, as an 8-bit greyscale PNG.</summary>
+    public static byte[] Encode(byte[] grey, int width, int height)
+    {
+        if (grey.Length != width * height)
+            throw new ArgumentException($"{grey.Length} grey levels are not a {width}×{height} image", nameof(grey));
         var handle = GCHandle.Alloc(grey, GCHandleType.Pinned);
         try
         {
-            using var pixmap = new SKPixmap(new SKImageInfo(Side, Side, SKColorType.Gray8, SKAlphaType.Opaque),
+            using var pixmap = new SKPixmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque),
                                             handle.AddrOfPinnedObject());
             using var data = pixmap.Encode(SKPngEncoderOptions.Default)
                 ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG.");

@@ -33,6 +33,29 @@ public sealed class CapsNetDecoder : IDisposable
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
+    /// <summary>
+    /// Decodes <paramref name="count"/> capsule sets in one ONNX Runtime call into a buffer the caller owns (rented
+    /// from a pool, as <see cref="CapsNetClassifier"/> does), so that nothing is allocated per call but the tensor views.
+    /// </summary>
+    /// <param name="capsules">At least count × [10, 16] values, row-major (extra values are ignored).</param>
+    /// <param name="pixels">At least count × 784 values; receives the images, each in [0, 1].</param>
+    /// <param name="count">The number of capsule sets (the batch size N of the call).</param>
+    public void Decode(float[] capsules, float[] pixels, int count)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "at least one capsule set is needed");
+        if (capsules.Length < count * CapsuleValues)
+            throw new ArgumentException($"{capsules.Length} values are fewer than {count} [10, 16] capsule sets", nameof(capsules));
+        if (pixels.Length < count * ModelContract.ImagePixels)
+            throw new ArgumentException($"{pixels.Length} values cannot hold {count} images", nameof(pixels));
+
+        var memory = OrtMemoryInfo.DefaultInstance;
+        using var input = OrtValue.CreateTensorValueFromMemory(memory, capsules.AsMemory(0, count * CapsuleValues),
+            [count, ModelContract.Classes, ModelContract.CapsuleDims]);
+        using var output = OrtValue.CreateTensorValueFromMemory(memory, pixels.AsMemory(0, count * ModelContract.ImagePixels),
+            [count, 1, ModelContract.ImageSide, ModelContract.ImageSide]);
+        Session.Run(_runOptions, InputNames, [input], OutputNames, [output]);
+    }
+
     public void Dispose()
     {
         Session.Dispose();

@@ -10,6 +10,12 @@ public sealed class InferenceRunner(OnnxModelStore store, InferenceMetrics metri
     public BatchInference Run(IReadOnlyList<float[]> images)
     {
         using var lease = store.TryAcquire() ?? throw new ModelUnavailableException();
+        return Run(images, lease);
+    }
+
+    /// <summary>The same, on the model of a lease the caller holds (the capsule explorer decodes on that model next).</summary>
+    public BatchInference Run(IReadOnlyList<float[]> images, ModelLease lease)
+    {
         var started = Stopwatch.GetTimestamp();
         var predictions = lease.Model.Classifier.Classify(images);
         var elapsed = Stopwatch.GetElapsedTime(started);

@@ -13,6 +13,8 @@ public sealed class InferenceMetrics
     public const string ModelReloadsName = "capsnet_model_reloads_total";
     public const string ModelLoadedName = "capsnet_model_loaded";
     public const string ImagesRejectedName = "capsnet_images_rejected_total";
+    public const string DecoderDurationName = "capsnet_decoder_duration_seconds";
+    public const string DecoderBatchSizeName = "capsnet_decoder_batch_size";
 
     private static readonly Histogram InferenceDuration = Prometheus.Metrics.CreateHistogram(InferenceDurationName,
         "Duration of one ONNX Runtime call of the classifier, in seconds (a batch is one call).",
@@ -21,6 +23,14 @@ public sealed class InferenceMetrics
     private static readonly Histogram BatchSize = Prometheus.Metrics.CreateHistogram(BatchSizeName,
         "Images per ONNX Runtime call of the classifier.",
         new HistogramConfiguration { Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+
+    private static readonly Histogram DecoderDuration = Prometheus.Metrics.CreateHistogram(DecoderDurationName,
+        "Duration of one ONNX Runtime call of the decoder graph (POST /reconstruct, POST /explore), in seconds.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
+
+    private static readonly Histogram DecoderBatchSize = Prometheus.Metrics.CreateHistogram(DecoderBatchSizeName,
+        "Capsule sets per ONNX Runtime call of the decoder graph (POST /explore: 16 dimensions × steps in one call).",
+        new HistogramConfiguration { Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 176, 256, 336, 512] });
 
     private static readonly Counter ModelReloads = Prometheus.Metrics.CreateCounter(ModelReloadsName,
         "Models read from the models folder, by outcome: loaded (now serving) or rejected (the previous one kept serving).",
@@ -44,6 +54,12 @@ public sealed class InferenceMetrics
     {
         InferenceDuration.Observe(elapsed.TotalSeconds);
         BatchSize.Observe(images);
+    }
+
+    public void RecordDecoding(int capsuleSets, TimeSpan elapsed)
+    {
+        DecoderDuration.Observe(elapsed.TotalSeconds);
+        DecoderBatchSize.Observe(capsuleSets);
     }
 
     public void RecordReload(bool loaded) => ModelReloads.WithLabels(loaded ? "loaded" : "rejected").Inc();

@@ -23,6 +23,7 @@ public static class SwaggerSetup
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
             options.OperationFilter<ImageUploadOperationFilter>();
+            options.OperationFilter<CapsuleRequestOperationFilter>(); // after the upload filter: adds JSON to its form
         });
         return services;
     }

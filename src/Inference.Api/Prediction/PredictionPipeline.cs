@@ -13,8 +13,9 @@ namespace CapsNetService.Inference.Api.Prediction;
 /// </summary>
 public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, InferenceRunner runner, InferenceMetrics metrics)
 {
+    /// <param name="lease">The model to run on; null: the serving model, taken for this call only.</param>
     /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
-    public PredictionOutcome Predict(IReadOnlyList<ImageUpload> uploads, bool batch)
+    public PredictionOutcome Predict(IReadOnlyList<ImageUpload> uploads, bool batch, ModelLease? lease = null)
     {
         var inputs = new PreprocessedDigit[uploads.Count];
         for (int i = 0; i < uploads.Count; i++)
@@ -36,7 +37,8 @@ public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, Infe
             }
         }
 
-        var inference = runner.Run(inputs.Select(input => input.Pixels).ToArray());
+        var pixels = inputs.Select(input => input.Pixels).ToArray();
+        var inference = lease is null ? runner.Run(pixels) : runner.Run(pixels, lease);
         var images = new PredictedImage[uploads.Count];
         for (int i = 0; i < images.Length; i++)
             images[i] = new PredictedImage(uploads[i], inputs[i], inference.Predictions[i]);

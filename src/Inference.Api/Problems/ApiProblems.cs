@@ -8,7 +8,7 @@ namespace CapsNetService.Inference.Api.Problems;
 /// title, a <c>detail</c> sentence saying what was wrong and what to send instead, and a stable <c>code</c> for
 /// programs. No detail ever holds a stack trace, an exception type or a server path.
 /// </summary>
-public static class ApiProblems
+public static partial class ApiProblems
 {
     public static ProblemHttpResult MissingContentType() => Create(StatusCodes.Status415UnsupportedMediaType,
         "Unsupported media type", "unsupported-media-type",
@@ -47,9 +47,10 @@ public static class ApiProblems
         return Create(StatusCodes.Status400BadRequest, "No image in the form", "missing-image", detail);
     }
 
-    public static ProblemHttpResult MoreThanOneImage(int count) => Create(StatusCodes.Status400BadRequest,
+    /// <param name="path">The endpoint that takes one image (/predict, /explore).</param>
+    public static ProblemHttpResult MoreThanOneImage(int count, string path = "/predict") => Create(StatusCodes.Status400BadRequest,
         "More than one image", "too-many-images",
-        $"POST /predict takes one image and the form has {count}; send several to POST /predict/batch.");
+        $"POST {Clip(path, 40)} takes one image and the form has {count}; send several to POST /predict/batch.");
 
     public static ProblemHttpResult TooManyImages(int count, int limit) => Create(StatusCodes.Status400BadRequest,
         "Too many images", "too-many-images",

@@ -29,10 +29,10 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
     {
         if (string.IsNullOrWhiteSpace(request.ContentType))
             return UploadReadResult.Refused(ApiProblems.MissingContentType());
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return UploadReadResult.Refused(ApiProblems.NotMultipart(
-                contentType?.MediaType.Value ?? request.ContentType.Split(';')[0].Trim()));
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
+            return UploadReadResult.Refused(ApiProblems.UnreadableContentType());
+        if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return UploadReadResult.Refused(ApiProblems.NotMultipart(contentType.MediaType.Value ?? request.ContentType));
         if (HeaderUtilities.RemoveQuotes(contentType.Boundary).Length == 0)
             return UploadReadResult.Refused(ApiProblems.MissingBoundary());
 
@@ -50,9 +50,18 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
         {
             return UploadReadResult.Refused(ApiProblems.BodyTooLarge(null, _limits.MaxRequestBytes));
         }
-        catch (InvalidDataException e) when (e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // Kestrel's minimum body data rate: a sender that trickles or stalls.
+            return UploadReadResult.Refused(ApiProblems.RequestBodyTimeout());
+        }
+        catch (InvalidDataException e) when (e.Message.StartsWith("Multipart body length limit", StringComparison.OrdinalIgnoreCase))
         {
             return UploadReadResult.Refused(ApiProblems.BodyTooLarge(null, _limits.MaxRequestBytes));
+        }
+        catch (InvalidDataException e) when (FormReaderLimit(e.Message) is { } part)
+        {
+            return UploadReadResult.Refused(ApiProblems.FormPartOverLimit(part));
         }
         catch (InvalidDataException e) when (e.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
         {
@@ -69,7 +78,7 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
             return UploadReadResult.Refused(ApiProblems.MissingImageField(
                 form.Files.Select(f => f.Name).Distinct().ToList(), form.ContainsKey(ImageField), batch));
         if (!batch && files.Count > 1)
-            return UploadReadResult.Refused(ApiProblems.MoreThanOneImage(files.Count));
+            return UploadReadResult.Refused(ApiProblems.MoreThanOneImage(files.Count, request.Path.Value ?? "/predict"));
         if (batch && files.Count > _limits.MaxBatchImages)
             return UploadReadResult.Refused(ApiProblems.TooManyImages(files.Count, _limits.MaxBatchImages));
 
@@ -92,6 +101,20 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
             uploads.Add(new ImageUpload(i, name, bytes));
         }
         return new UploadReadResult(uploads, null);
+    }
+
+    /// <summary>The form reader's limits other than the body's (a boundary, a header, a line, a text field), by the
+    /// message ASP.NET Core's reader throws: the part over it, in words; null for any other error. These are
+    /// malformed forms (400), not large bodies: a few hundred bytes can break them.</summary>
+    private static string? FormReaderLimit(string message)
+    {
+        bool Starts(string prefix) => message.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
+        if (Starts("Multipart boundary length limit")) return "the boundary";
+        if (Starts("Multipart header length limit") || Starts("Multipart headers length limit")) return "a part's headers";
+        if (Starts("Multipart headers count limit")) return "a part's number of header lines";
+        if (Starts("Line length limit")) return "a line of the form (lines must end in CRLF)";
+        if (Starts("Form key or value length limit")) return "a text field";
+        return null;
     }
 
     private UploadReadResult Refuse(string reason, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
