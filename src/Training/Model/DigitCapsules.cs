@@ -31,14 +31,14 @@ public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
     public Parameter Weights => weights;
 
     /// <param name="primary">u: [N, inputs, inDims].</param>
-    /// <returns>û: [N, inputs, parents, outDims], as one batched matmul over the inputs.</returns>
+    /// <returns>û: [N, inputs, parents, outDims], computed as one batched matmul over the inputs, û_i = u_i·W_iᵀ, and
+    /// returned as a view of memory laid out [inputs, N, parents, outDims] (no copy; don't <c>view</c> it).</returns>
     public Tensor Predictions(Tensor primary)
     {
         using var scope = NewDisposeScope();
         long n = primary.shape[0];
-        var u = primary.permute(1, 2, 0);                                 // [I, inDims, N]
-        var uHat = weights.matmul(u);                                     // [I, J·outDims, N]
-        return uHat.permute(2, 0, 1).reshape(n, inputs, parents, outDims).MoveToOuterDisposeScope();
+        var uHat = primary.transpose(0, 1).matmul(weights.transpose(1, 2));   // [I, N, inDims] × [I, inDims, J·outDims]
+        return uHat.view(inputs, n, parents, outDims).permute(1, 0, 2, 3).MoveToOuterDisposeScope();
     }
 
     /// <returns>v: [N, parents, outDims].</returns>

@@ -14,27 +14,29 @@ namespace CapsNetService.Training.Model;
 ///     b_ij ← b_ij + û_j|i · v_j      (skipped after the last iteration: it would not be used)
 /// </code>
 /// The logits start at zero for every batch: routing is inference, not a learned parameter.
+/// Both sums over i are batched matrix products over (n, j), so no [N, I, J, D] temporary is formed per iteration.
 /// </summary>
 public static class RoutingByAgreement
 {
-    /// <param name="predictions">û: [N, inputs, parents, dims].</param>
+    /// <param name="predictions">û: [N, inputs, parents, dims] (any strides).</param>
     /// <param name="iterations">r ≥ 1.</param>
     /// <returns>v: [N, parents, dims], and c: [N, inputs, parents] of the last iteration.</returns>
     public static (Tensor Parents, Tensor Coupling) Route(Tensor predictions, int iterations)
     {
         if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), "routing needs at least one iteration");
         using var scope = NewDisposeScope();
-        long n = predictions.shape[0], inputs = predictions.shape[1], parents = predictions.shape[2];
-        var logits = zeros(n, inputs, parents, dtype: predictions.dtype, device: predictions.device);
+        long n = predictions.shape[0], inputs = predictions.shape[1], parents = predictions.shape[2], dims = predictions.shape[3];
+        var uHat = predictions.permute(0, 2, 1, 3).reshape(n * parents, inputs, dims);         // û per (n, j): [N·J, I, D]
+        var logits = zeros(n, parents, inputs, dtype: predictions.dtype, device: predictions.device);   // b: [N, J, I]
         Tensor parentCapsules = null!, coupling = null!;
         for (int r = 0; r < iterations; r++)
         {
-            coupling = nn.functional.softmax(logits, dim: 2);                               // [N, I, J]
-            var total = (coupling.unsqueeze(-1) * predictions).sum(1);                    // s: [N, J, D]
-            parentCapsules = Capsules.Squash(total);                                      // v: [N, J, D]
+            coupling = nn.functional.softmax(logits, dim: 1);                                    // c: over the parents j
+            var total = coupling.view(n * parents, 1, inputs).bmm(uHat).view(n, parents, dims);  // s_j = Σ_i c_ij û_j|i
+            parentCapsules = Capsules.Squash(total);                                            // v_j = squash(s_j)
             if (r < iterations - 1)
-                logits = logits + (predictions * parentCapsules.unsqueeze(1)).sum(-1);     // agreement û·v
+                logits = logits + uHat.bmm(parentCapsules.view(n * parents, dims, 1)).view(n, parents, inputs);  // û_j|i · v_j
         }
-        return (parentCapsules.MoveToOuterDisposeScope(), coupling.MoveToOuterDisposeScope());
+        return (parentCapsules.MoveToOuterDisposeScope(), coupling.transpose(1, 2).MoveToOuterDisposeScope());
     }
 }

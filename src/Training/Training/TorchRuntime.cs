@@ -42,7 +42,11 @@ public static class TorchRuntime
                 + $"(build with -p:TorchBackend=cuda, or point --libtorch-dir / {LibTorchDirVariable} at a CUDA PyTorch's torch/lib).");
 
         var device = choice != DeviceChoice.Cpu && cuda.is_available() ? CUDA : CPU;
-        if (device.type == DeviceType.CPU) set_num_threads(Environment.ProcessorCount);
+        if (device.type == DeviceType.CPU)
+        {
+            set_num_threads(Environment.ProcessorCount);
+            NativeMemoryTuning.KeepLargeAllocationsInHeap();
+        }
         return device;
     }
 

@@ -1,0 +1,25 @@
+namespace CapsNetService.Benchmarks.Measurement;
+
+/// <summary>Resident memory of this process from <c>/proc/self/status</c> (Linux), in MiB; null elsewhere.
+/// It counts everything: the .NET runtime, libtorch's native allocations and the loaded data set.</summary>
+public static class ProcessMemory
+{
+    /// <summary>Peak resident set size since the process started (VmHWM).</summary>
+    public static double? PeakResidentMiB() => Read("VmHWM:");
+
+    /// <summary>Current resident set size (VmRSS).</summary>
+    public static double? ResidentMiB() => Read("VmRSS:");
+
+    private static double? Read(string field)
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return null;
+        foreach (var line in File.ReadLines(status))
+        {
+            if (!line.StartsWith(field, StringComparison.Ordinal)) continue;
+            var parts = line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;   // kB → MiB
+        }
+        return null;
+    }
+}
