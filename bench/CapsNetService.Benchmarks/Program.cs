@@ -1,13 +1,17 @@
 using System.CommandLine;
+using CapsNetService.Benchmarks.Http;
+using CapsNetService.Benchmarks.Inference;
 using CapsNetService.Benchmarks.Training;
 
-// One console harness, one subcommand per area. `training` is here; `inference` (ONNX Runtime) and `http`
-// (the service under load) are to be added beside it as further commands in their own folders.
+// One console harness, one subcommand per area, each in its own folder: `training` (TorchSharp), `inference`
+// (ONNX Runtime on the CPU) and `http` (the service under load).
 var root = new RootCommand("CapsNetService benchmarks: prints Markdown tables for docs/benchmarks.md. "
                            + "Measure on a quiet machine; each figure is compared with a baseline timed in the same run.")
 {
     TrainingBenchmarkCommand.Create(),
     RowCommand.Create(),
     ProfileCommand.Create(),
+    InferenceBenchmarkCommand.Create(),
+    HttpBenchmarkCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

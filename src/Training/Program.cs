@@ -22,7 +22,9 @@ catch (Exception e) when (e is MnistUnavailableException or CheckpointException 
                               or FileNotFoundException or DirectoryNotFoundException or ArgumentException
                               or InvalidOperationException or UnauthorizedAccessException or IOException)
 {
-    // Expected failures get one clear line, not a stack trace.
-    AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+    // Expected failures get one clear line, not a stack trace: on stderr, never wrapped (Spectre.Console wraps at
+    // 80 columns when the output is not a terminal, which cut paths in logs into pieces).
+    var line = e.Message.ReplaceLineEndings(" ");
+    Console.Error.WriteLine(Console.IsErrorRedirected ? $"error: {line}" : $"\u001b[31merror:\u001b[0m {line}");
     return ExitCodes.Failure;
 }

@@ -10,11 +10,24 @@ public static class ProcessMemory
     /// <summary>Current resident set size (VmRSS).</summary>
     public static double? ResidentMiB() => Read("VmRSS:");
 
-    private static double? Read(string field)
+    /// <summary>VmRSS of another process (the service under load); null when it is gone.</summary>
+    public static double? ResidentMiB(int pid) => Read("VmRSS:", $"/proc/{pid}/status");
+
+    /// <summary>VmHWM of another process; null when it is gone.</summary>
+    public static double? PeakResidentMiB(int pid) => Read("VmHWM:", $"/proc/{pid}/status");
+
+    private static double? Read(string field, string status = "/proc/self/status")
     {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status)) return null;
-        foreach (var line in File.ReadLines(status))
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(status);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        foreach (var line in lines)
         {
             if (!line.StartsWith(field, StringComparison.Ordinal)) continue;
             var parts = line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -26,6 +26,7 @@ internal static class EncodedImageDecoder
         if (encoded.IsEmpty)
             throw Rejected(ImageRejectionReason.NotAnImage, "The upload is empty: no image data was received.");
 
+        PngMetadataCheck.Check(encoded, limits.MaxPngMetadataBytes);
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
             ?? throw Rejected(ImageRejectionReason.NotAnImage,

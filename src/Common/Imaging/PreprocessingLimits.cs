@@ -17,6 +17,10 @@ public sealed record PreprocessingLimits
     /// <summary>Most pixels (width × height) accepted (default 16 777 216 = 4096²).</summary>
     public long MaxPixels { get; init; } = 16_777_216;
 
+    /// <summary>Most bytes a PNG may carry outside its pixel data (text, colour profile, EXIF, unknown chunks), in all
+    /// (default 1 MiB): libpng's cost for such chunks grows with the square of their size (see PngMetadataCheck).</summary>
+    public long MaxPngMetadataBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first limit that is not positive.</summary>
     public void Validate()
     {
@@ -26,5 +30,7 @@ public sealed record PreprocessingLimits
             throw new ArgumentOutOfRangeException(nameof(MaxHeight), MaxHeight, "MaxHeight must be at least 1 pixel.");
         if (MaxPixels < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxPixels), MaxPixels, "MaxPixels must be at least 1 pixel.");
+        if (MaxPngMetadataBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxPngMetadataBytes), MaxPngMetadataBytes, "MaxPngMetadataBytes must be 0 or more.");
     }
 }

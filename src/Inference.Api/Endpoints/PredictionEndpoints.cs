@@ -72,7 +72,7 @@ public static class PredictionEndpoints
         PredictionOutcome outcome;
         try
         {
-            outcome = pipeline.Predict(upload.Uploads, batch: false);
+            outcome = await pipeline.PredictAsync(upload.Uploads, batch: false, context.RequestAborted);
         }
         catch (ModelUnavailableException)
         {

@@ -20,6 +20,8 @@ public static class ApplicationServices
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Before any model is loaded: hot reloads must not grow the process (see NativeMemoryTuning).
+        NativeMemoryTuning.Apply();
 
         services.AddOptions<InferenceOptions>().Bind(builder.Configuration.GetSection(InferenceOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
@@ -43,6 +45,10 @@ public static class ApplicationServices
         services.AddHostedService<ModelDirectoryWatcher>();
         services.AddSingleton<InferenceMetrics>();
         services.AddSingleton<InferenceRunner>();
+        // POST /predict's micro-batching (Inference:Batching, on by default: measured in docs/benchmarks.md).
+        services.AddOptions<MicroBatchingOptions>().Bind(builder.Configuration.GetSection(MicroBatchingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MicroBatchingOptions>, MicroBatchingOptionsValidator>();
+        services.AddSingleton<MicroBatcher>();
 
         services.AddSingleton(provider => new DigitImagePreprocessor(
             provider.GetRequiredService<IOptions<UploadLimitsOptions>>().Value.ToPreprocessingLimits()));

@@ -88,13 +88,18 @@ public sealed class OnnxSessionFactory(IOptions<InferenceOptions> options, ILogg
         }
     }
 
-    private SessionOptions NewSessionOptions() => new()
+    private SessionOptions NewSessionOptions()
     {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        IntraOpNumThreads = _options.IntraOpThreads,
-        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-    };
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = _options.IntraOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (!_options.AllowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return sessionOptions;
+    }
 
     private static bool IsNativeFailure(Exception e) =>
         e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException;

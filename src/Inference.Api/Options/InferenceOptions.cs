@@ -19,6 +19,10 @@ public sealed class InferenceOptions
     /// <summary>Threads ONNX Runtime may use inside one operator; 0 (default) lets it choose (one per physical core).</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>Whether ONNX Runtime's idle intra-op threads spin (busy-wait) for the next piece of work before they
+    /// sleep (<c>session.intra_op.allow_spinning</c>).</summary>
+    public bool AllowSpinning { get; set; } = true;
+
     /// <summary>The GPU used by the CUDA execution provider (default 0).</summary>
     public int CudaDeviceId { get; set; }
 

@@ -64,6 +64,10 @@ public static class TrainCommand
             return ExitCodes.BadArguments;
         }
 
+        // Fail before training, not after the first epoch (or, for --publish, after the whole run).
+        WritableFolder.Require(options.OutputDirectory, "--output");
+        if (options.PublishDirectory is { } publishTo) WritableFolder.Require(publishTo, "--publish");
+
         var progress = new ConsoleTrainingProgress();
         var device = TorchRuntime.Initialise(result.GetValue(CommonOptions.Device), result.GetValue(CommonOptions.LibTorchDir), progress.Log);
         progress.Log($"Device: {TorchRuntime.Describe(device)}");

@@ -47,6 +47,17 @@ public static class AtomicFile
             }
             File.Move(temporaryPath, fullPath, overwrite: true);
         }
+        catch (IOException e)
+        {
+            // A full disk or a read-only folder: say which file could not be written, and that the old one stands.
+            TryDelete(temporaryPath);
+            throw new IOException($"cannot write {fullPath} ({e.Message}); the file already there is unchanged", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            TryDelete(temporaryPath);
+            throw new UnauthorizedAccessException($"cannot write {fullPath} ({e.Message}); the file already there is unchanged", e);
+        }
         catch
         {
             TryDelete(temporaryPath);

@@ -119,7 +119,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
     {
         model.train();
         // Shuffling and shifting depend only on (seed, epoch), so a resumed run sees the same batches.
-        var random = new Random(HashCode.Combine(options.Seed, epoch));
+        var random = new Random(EpochSeed(options.Seed, epoch));
         var order = Enumerable.Range(0, train.Count).ToArray();
         random.Shuffle(order);
         int batches = CeilDiv(train.Count, options.BatchSize);
@@ -154,6 +154,10 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
         });
         return (lossSum.item<double>() / seen, (double)correct.item<long>() / seen);
     }
+
+    /// <summary>The seed of an epoch's shuffle and shifts: the same in every process. (HashCode.Combine, used before, is
+    /// randomised per process, so a resumed run, a new process, shuffled differently from the run it continued.)</summary>
+    internal static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch);
 
     private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 }

@@ -1,0 +1,229 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using CapsNetService.Benchmarks.Measurement;
+
+namespace CapsNetService.Benchmarks.Http;
+
+/// <summary>
+/// <c>http</c>: POST /predict of the built service under load from a second process, for several service
+/// configurations ("variants": micro-batching off, on, ...) and client counts, all in one run; the first variant is
+/// the baseline of the ratios. Each (variant, clients) gets a fresh service process on a free loopback port
+/// (<c>--provider cpu</c>), driven by capsnet-loadtest's load mode. Reports requests/s, latency percentiles, errors,
+/// the mean images per ONNX Runtime call (from the service's own batch size histogram), the CPU taken by the service,
+/// the load generator and everything else during the measured window, and the service's RSS at idle and under load.
+/// </summary>
+public static class HttpBenchmarkCommand
+{
+    private static readonly Option<string?> ServiceDll = new("--service-dll") { Description = "the built service (default: the repository's src/Inference.Api/bin/Release/net10.0/capsnet-api.dll)" };
+    private static readonly Option<string?> LoadTestDll = new("--loadtest-dll") { Description = "the built load generator (default: tools/CapsNetService.LoadTest/bin/Release/net10.0/capsnet-loadtest.dll)" };
+    private static readonly Option<string?> ModelDir = new("--model-dir") { Description = "the models folder the service serves (default: the repository's models/)" };
+    private static readonly Option<string?> MnistDir = new("--mnist-dir") { Description = "MNIST test files for the load generator (default: its own search: CAPSNET_MNIST_DIR, ../shared/mnist, data/mnist)" };
+    private static readonly Option<int[]> Clients = new("--clients") { Description = "concurrent clients (several allowed)", DefaultValueFactory = _ => [16, 64], AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<int> Duration = new("--duration") { Description = "measured seconds per run", DefaultValueFactory = _ => 15 };
+    private static readonly Option<int> Warmup = new("--warmup") { Description = "seconds of load before the measured window", DefaultValueFactory = _ => 3 };
+    private static readonly Option<string[]> Variants = new("--variant")
+    {
+        Description = "service configurations as name:Key=Value,Key=Value (the first is the baseline)",
+        DefaultValueFactory = _ => ["unbatched:Inference:Batching:Enabled=false", "batched:Inference:Batching:Enabled=true",
+                                    "batched-0ms:Inference:Batching:Enabled=true,Inference:Batching:MaxDelayMilliseconds=0"],
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<int> Rounds = new("--rounds") { Description = "times through the variants; even rounds go in reverse order (drift shows, and cancels in the mean)", DefaultValueFactory = _ => 1 };
+    private static readonly Option<double> MaxOthers = new("--max-others-cores") { Description = "a run during whose window other processes used more CPU than this (in cores) is taken again", DefaultValueFactory = _ => 0.3 };
+    private static readonly Option<int> MaxRetakes = new("--max-retakes") { Description = "at most this many retaken runs in all", DefaultValueFactory = _ => 3 };
+    private static readonly Option<string> WorkDir = new("--work-dir") { Description = "where the service and load generator logs and reports go", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "capsnet-http-bench") };
+    private static readonly Option<string?> Out = new("--out") { Description = "also write the Markdown results to this file" };
+
+    public static Command Create()
+    {
+        var command = new Command("http", "POST /predict under load from a second process (capsnet-loadtest), service variants compared in one run")
+        {
+            ServiceDll, LoadTestDll, ModelDir, MnistDir, Clients, Duration, Warmup, Variants, Rounds, MaxOthers, MaxRetakes, WorkDir, Out,
+        };
+        command.SetAction(RunAsync);
+        return command;
+    }
+
+    private sealed record Variant(string Name, IReadOnlyList<KeyValuePair<string, string>> Settings)
+    {
+        public static Variant Parse(string text)
+        {
+            int colon = text.IndexOf(':');
+            if (colon <= 0) throw new ArgumentException($"--variant '{text}' is not name:Key=Value,...");
+            var settings = text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pair =>
+            {
+                int equals = pair.LastIndexOf('=');
+                if (equals <= 0) throw new ArgumentException($"--variant '{text}': '{pair}' is not Key=Value");
+                return KeyValuePair.Create(pair[..equals], pair[(equals + 1)..]);
+            }).ToList();
+            return new Variant(text[..colon], settings);
+        }
+
+        public string Describe() => Settings.Count == 0 ? "(defaults)" : string.Join(", ", Settings.Select(s => $"{s.Key}={s.Value}"));
+    }
+
+    private sealed record Run(Variant Variant, int Round, LoadFigures Figures, double? IdleRssMiB, double? RssAfterMiB, double? HighWaterMiB,
+                              double ImagesPerCall, double OrtCalls, int Retaken);
+
+    private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        string serviceDll = Path.GetFullPath(result.GetValue(ServiceDll) ?? RepositoryRoot.Path("src", "Inference.Api", "bin", "Release", "net10.0", "capsnet-api.dll"));
+        string loadTestDll = Path.GetFullPath(result.GetValue(LoadTestDll) ?? RepositoryRoot.Path("tools", "CapsNetService.LoadTest", "bin", "Release", "net10.0", "capsnet-loadtest.dll"));
+        string modelDir = Path.GetFullPath(result.GetValue(ModelDir) ?? RepositoryRoot.Path("models"));
+        string? mnistDir = result.GetValue(MnistDir) is { } m ? Path.GetFullPath(m) : null;
+        foreach (var file in new[] { serviceDll, loadTestDll })
+            if (!File.Exists(file)) throw new FileNotFoundException($"{file} is missing: build it first (dotnet build -c Release ...)", file);
+        var clients = result.GetValue(Clients)!;
+        int duration = result.GetValue(Duration), warmup = result.GetValue(Warmup), rounds = result.GetValue(Rounds), maxRetakes = result.GetValue(MaxRetakes);
+        double maxOthers = result.GetValue(MaxOthers);
+        if (clients.Length == 0 || clients.Any(c => c < 1) || duration < 1 || warmup < 0 || rounds < 1)
+            throw new ArgumentException("--clients, --duration and --rounds must be positive, --warmup not negative");
+        var variants = result.GetValue(Variants)!.Select(Variant.Parse).ToList();
+        string workDir = Path.GetFullPath(result.GetValue(WorkDir)!);
+        Directory.CreateDirectory(workDir);
+        string dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+
+        var report = new StringBuilder();
+        void Emit(string text) { Console.WriteLine(text); report.AppendLine(text); }
+        static void Log(string text) => Console.Error.WriteLine(text);
+
+        Emit("## Machine\n");
+        var machine = new MarkdownTable("what", "value");
+        foreach (var (key, value) in MachineDescription.Describe().Where(d => !d.Key.StartsWith("torch", StringComparison.Ordinal)
+                                                                           && d.Key is not ("TorchSharp" or "libtorch")))
+            machine.Add(key, value);
+        Emit(machine.ToString());
+        Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
+        Emit($"Service: `{serviceDll}` (built {File.GetLastWriteTimeUtc(serviceDll):yyyy-MM-dd HH:mm} UTC), models `{modelDir}`; "
+             + $"load generator: `{loadTestDll}` (built {File.GetLastWriteTimeUtc(loadTestDll):yyyy-MM-dd HH:mm} UTC).\n");
+
+        var runs = new List<Run>();
+        int retaken = 0, sequence = 0;
+        for (int round = 1; round <= rounds; round++)
+        {
+            var order = round % 2 == 1 ? variants : Enumerable.Reverse(variants).ToList();
+            foreach (int clientCount in clients)
+                foreach (var variant in order)
+                {
+                    while (true)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        sequence++;
+                        double quiet = BlockTimer.WaitForQuiet(0.15, 15);
+                        if (quiet > 0.5) Log($"   waited {quiet:F1} s for other processes to go quiet");
+                        string stem = Path.Combine(workDir, $"{sequence:D2}-{variant.Name}-c{clientCount}");
+                        Log($"== round {round}, {variant.Name} ({variant.Describe()}), {clientCount} clients");
+                        var run = await RunOnceAsync(dotnet, serviceDll, loadTestDll, modelDir, mnistDir, variant, round, clientCount, duration, warmup, stem, cancellationToken);
+                        var f = run.Figures;
+                        Log($"   {f.RequestsPerSecond:F1} req/s, p50 {f.P50:F1} ms, p99 {f.P99:F1} ms, {f.Errors} errors, {run.ImagesPerCall:F2} images/call, "
+                            + $"service {f.ServiceCores:F2} cores, load generator {f.LoadGeneratorCores:F2}, others {f.OthersCores:F2}; "
+                            + $"RSS idle {run.IdleRssMiB:F0} MiB, under load {f.RssEndMiB:F0} MiB");
+                        if (f.OthersCores > maxOthers && retaken < maxRetakes)
+                        {
+                            retaken++;
+                            Log($"   other processes used {f.OthersCores:F2} cores during the window: taken again");
+                            continue;
+                        }
+                        runs.Add(run with { Retaken = retaken });
+                        break;
+                    }
+                }
+        }
+
+        EmitTables(Emit, runs, variants, clients, maxOthers, duration, warmup, retaken);
+        if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
+        return 0;
+    }
+
+    private static async Task<Run> RunOnceAsync(string dotnet, string serviceDll, string loadTestDll, string modelDir, string? mnistDir, Variant variant,
+                                                int round, int clients, int duration, int warmup, string stem, CancellationToken cancellationToken)
+    {
+        await using var service = ServiceProcess.Start(dotnet, serviceDll, modelDir, variant.Settings, stem + ".service.log");
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
+        await Task.Delay(1000, cancellationToken);   // let start-up settle (JIT, the model's smoke test)
+        double? idle = service.ResidentMiB();
+        var figures = await LoadGeneratorRun.RunAsync(dotnet, loadTestDll, service, clients, duration, warmup, mnistDir,
+                                                      stem + ".report.json", stem + ".loadtest.log", cancellationToken);
+        var metrics = await service.MetricsAsync(cancellationToken);
+        double calls = ServiceProcess.MetricValue(metrics, "capsnet_inference_batch_size_count");
+        double images = ServiceProcess.MetricValue(metrics, "capsnet_inference_batch_size_sum");
+        await Task.Delay(2000, cancellationToken);
+        double? after = service.ResidentMiB();
+        double? highWater = service.PeakResidentMiB();
+        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0);
+    }
+
+    private static void EmitTables(Action<string> Emit, List<Run> runs, List<Variant> variants, int[] clients, double maxOthers,
+                                   int duration, int warmup, int retaken)
+    {
+        Emit("## Variants\n");
+        var described = new MarkdownTable("variant", "service settings (besides --provider cpu, rate limiting off, log level Warning)");
+        foreach (var variant in variants) described.Add(variant.Name, variant.Describe());
+        Emit(described.ToString());
+
+        var baseline = variants[0].Name;
+        Emit($"## POST /predict under load ({duration} s measured after {warmup} s of warm-up per run; a fresh service per run)\n");
+        Emit($"Latency is the client's (capsnet-loadtest: request sent → answer read, nearest-rank percentiles). vs {baseline} = this "
+             + $"requests/s ÷ {baseline}'s at the same clients in the same round. Images per ORT call = capsnet_inference_batch_size "
+             + "sum ÷ count over the whole run (warm-up included). Cores = CPU time ÷ window, from /proc: service, load generator "
+             + $"(both on the same 2 cores), and all other processes; a run with others above {maxOthers} cores was taken again "
+             + $"({retaken} retaken in this run).\n");
+        var table = new MarkdownTable("variant", "round", "clients", "requests/s", $"vs {baseline}", "mean ms", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                                      "errors", "digits right", "images per ORT call", "service cores", "load generator cores", "others");
+        foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round).ThenBy(r => variants.FindIndex(v => v.Name == r.Variant.Name)))
+        {
+            var f = run.Figures;
+            var reference = runs.FirstOrDefault(r => r.Variant.Name == baseline && r.Round == run.Round && r.Figures.Clients == f.Clients);
+            table.Add(run.Variant.Name, I(run.Round), I(f.Clients), F1(f.RequestsPerSecond),
+                      reference is null ? "–" : $"{f.RequestsPerSecond / reference.Figures.RequestsPerSecond:F2}×",
+                      F1(f.Mean), F1(f.P50), F1(f.P95), F1(f.P99), F1(f.Max), I(f.Errors), $"{f.Accuracy:P2}", F2(run.ImagesPerCall),
+                      F2(f.ServiceCores), F2(f.LoadGeneratorCores), F2(f.OthersCores) + (f.WindowFromMarkers ? "" : " (whole run)"));
+        }
+        Emit(table.ToString());
+
+        if (runs.Count > 0 && runs.Select(r => r.Round).Distinct().Count() > 1)
+        {
+            Emit("Means over the rounds:\n");
+            var means = new MarkdownTable("variant", "clients", "requests/s (mean)", $"vs {baseline}", "p50 ms (mean)", "p99 ms (mean)", "errors (sum)");
+            foreach (int clientCount in clients)
+            {
+                double baseRate = runs.Where(r => r.Variant.Name == baseline && r.Figures.Clients == clientCount).Select(r => r.Figures.RequestsPerSecond).DefaultIfEmpty(double.NaN).Average();
+                foreach (var variant in variants)
+                {
+                    var mine = runs.Where(r => r.Variant.Name == variant.Name && r.Figures.Clients == clientCount).ToList();
+                    if (mine.Count == 0) continue;
+                    double rate = mine.Average(r => r.Figures.RequestsPerSecond);
+                    means.Add(variant.Name, I(clientCount), F1(rate), $"{rate / baseRate:F2}×", F1(mine.Average(r => r.Figures.P50)),
+                              F1(mine.Average(r => r.Figures.P99)), I(mine.Sum(r => r.Figures.Errors)));
+                }
+            }
+            Emit(means.ToString());
+        }
+
+        Emit("## Service memory (MiB, /proc/PID/status of the service process)\n");
+        Emit("Idle = VmRSS 1 s after /health/ready, before any request; end of window = VmRSS at the end of the measured window "
+             + "(capsnet-loadtest's reading); peak = the highest VmRSS it sampled (every 250 ms); after = VmRSS 2 s after the load stopped; "
+             + "VmHWM = the kernel's peak since start.\n");
+        var memory = new MarkdownTable("variant", "round", "clients", "idle", "end of window", "peak sampled", "after", "VmHWM");
+        foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round))
+            memory.Add(run.Variant.Name, I(run.Round), I(run.Figures.Clients), F0(run.IdleRssMiB), F0(run.Figures.RssEndMiB), F0(run.Figures.PeakRssMiB),
+                       F0(run.RssAfterMiB), F0(run.HighWaterMiB));
+        Emit(memory.ToString());
+
+        foreach (var run in runs.Where(r => r.Figures.SampleErrors.Count > 0))
+            Emit($"Errors of {run.Variant.Name} at {run.Figures.Clients} clients (first few): {string.Join(" | ", run.Figures.SampleErrors)}\n");
+
+        foreach (var run in runs.Where(r => r.Figures.Clients == 16))
+        {
+            var f = run.Figures;
+            bool met = f.RequestsPerSecond >= 200 && f.P99 < 50 && f.Errors == 0;
+            Emit($"Goal (issue 6) at 16 clients, {run.Variant.Name} round {run.Round}: {F1(f.RequestsPerSecond)} req/s (≥ 200), p99 {F1(f.P99)} ms (< 50): {(met ? "met" : "NOT met")}.\n");
+        }
+    }
+
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string F0(double? value) => value is { } v && !double.IsNaN(v) ? v.ToString("F0", CultureInfo.InvariantCulture) : "–";
+    private static string F1(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
+    private static string F2(double value) => double.IsNaN(value) ? "–" : value.ToString("F2", CultureInfo.InvariantCulture);
+}

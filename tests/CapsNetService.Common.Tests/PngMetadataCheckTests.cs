@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text;
+using CapsNetService.Common.Imaging;
+
+namespace CapsNetService.Common.Tests;
+
+/// <summary>
+/// A PNG with large chunks besides its pixels is refused before decoding: libpng gathers such chunks at a cost in
+/// the square of their size (an 8 MiB tEXt chunk took 3–5 s to decode, a 30 MiB one 47 s; found by the hostile-upload
+/// corpus, docs/reliability.md). Real metadata of a few kilobytes still passes, and large pixel data is not counted.
+/// </summary>
+public sealed class PngMetadataCheckTests
+{
+    private readonly DigitImagePreprocessor _preprocessor = new();
+
+    private static byte[] DigitWith(params PngChunk[] extra)
+    {
+        var chunks = PngChunks.Read(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28));
+        chunks.InsertRange(1, extra);
+        return PngChunks.Write(chunks);
+    }
+
+    private static PngChunk Text(int bytes) => new("tEXt", [.. Encoding.Latin1.GetBytes("Comment"), 0, .. new byte[bytes]]);
+
+    [Fact]
+    public void A_png_with_megabytes_of_text_is_refused_at_once()
+    {
+        var png = DigitWith(Text(2 * 1024 * 1024));
+        var clock = Stopwatch.StartNew();
+
+        var error = Assert.Throws<ImageRejectedException>(() => _preprocessor.Process(png));
+
+        Assert.Equal(ImageRejectionReason.TooLarge, error.Reason);
+        Assert.Contains("besides its pixels", error.Message);
+        Assert.True(clock.ElapsedMilliseconds < 100, $"took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Many_chunks_count_together_and_unknown_or_trailing_ones_count_too()
+    {
+        var chunks = PngChunks.Read(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28));
+        chunks.Insert(1, new PngChunk("zzZz", new byte[600 * 1024]));
+        chunks.Insert(chunks.Count - 1, new PngChunk("tEXt", [.. "Comment"u8, 0, .. new byte[600 * 1024]])); // after IDAT
+        var error = Assert.Throws<ImageRejectedException>(() => _preprocessor.Process(PngChunks.Write(chunks)));
+        Assert.Equal(ImageRejectionReason.TooLarge, error.Reason);
+    }
+
+    [Fact]
+    public void Ordinary_metadata_passes()
+    {
+        var result = _preprocessor.Process(DigitWith(Text(16 * 1024), new PngChunk("zzZz", new byte[64 * 1024])));
+        Assert.True(result.PassedThrough);
+    }
+
+    [Fact]
+    public void Large_pixel_data_is_not_metadata()
+    {
+        // 2048×2048 noise: megabytes of IDAT, a few bytes of anything else.
+        var noise = new byte[2048 * 2048];
+        new Random(5).NextBytes(noise);
+        var png = TestImages.GreyPng(noise, 2048, 2048);
+        Assert.True(png.Length > 2 * 1024 * 1024);
+        _ = _preprocessor.Process(png);
+    }
+
+    [Fact]
+    public void The_limit_is_a_preprocessing_limit()
+    {
+        var strict = new DigitImagePreprocessor(new PreprocessingLimits { MaxPngMetadataBytes = 1000 });
+        Assert.Throws<ImageRejectedException>(() => strict.Process(DigitWith(Text(2000))));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DigitImagePreprocessor(new PreprocessingLimits { MaxPngMetadataBytes = -1 }));
+    }
+}
