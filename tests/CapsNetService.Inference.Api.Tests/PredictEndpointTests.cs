@@ -6,7 +6,7 @@ using SkiaSharp;
 namespace CapsNetService.Inference.Api.Tests;
 
 /// <summary>POST /predict with real images under ONNX Runtime. Digits are checked only on the trained model
-/// (<see cref="TestModels.IsTrained"/>); on the development model the answers' shapes and ranges are.</summary>
+/// (<see cref="TestModels.IsTrained"/>; not with an untrained model named by CAPSNET_TEST_MODEL_DIR).</summary>
 [Collection(ServiceCollection.Name)]
 public sealed class PredictEndpointTests(ServiceFixture service)
 {

@@ -1,5 +1,4 @@
 using CapsNetService.Benchmarks.Baselines;
-using CapsNetService.Benchmarks.Experiments;
 using CapsNetService.Training.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,7 +6,7 @@ using static TorchSharp.torch;
 namespace CapsNetService.Benchmarks.Training;
 
 /// <summary>A CapsNet implementation the harness can time: a name for the table and a way to build one.
-/// A name ending in <c>+mallopt</c> runs the same implementation with <see cref="GlibcMallocTuning"/> applied.</summary>
+/// A name ending in <c>+mallopt</c> runs the same implementation with <see cref="CapsNetService.Training.Training.NativeMemoryTuning"/> applied.</summary>
 public sealed record Implementation(string Name, string Description, Func<nn.Module<Tensor, Tensor?, CapsNetOutput>> Create,
                                    bool MallocTuning = false)
 {
@@ -31,9 +30,6 @@ public sealed record Implementation(string Name, string Description, Func<nn.Mod
                 naive.CopyFrom(product);
                 return naive;
             }),
-        .. ExperimentalCapsNet.Variants.Select(v => new Implementation(
-            v.Name, "experiment: trainer with " + v.Description,
-            () => { manual_seed(seed); return new ExperimentalCapsNet(new CapsNet(CapsNetArchitecture.Paper), v); })),
     ];
 
     public static Implementation Find(string name, int seed)

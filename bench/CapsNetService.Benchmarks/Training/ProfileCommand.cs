@@ -18,7 +18,7 @@ public static class ProfileCommand
 {
     private static readonly Option<int> Batch = new("--batch") { DefaultValueFactory = _ => 100 };
     private static readonly Option<int> Repetitions = new("--reps") { DefaultValueFactory = _ => 5 };
-    private static readonly Option<bool> Mallopt = new("--mallopt") { Description = "apply the glibc malloc experiment first (see GlibcMallocTuning)" };
+    private static readonly Option<bool> Mallopt = new("--mallopt") { Description = "apply the glibc malloc experiment first (see NativeMemoryTuning in src/Training)" };
 
     public static Command Create()
     {
@@ -28,7 +28,7 @@ public static class ProfileCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (result.GetValue(Mallopt) && !Experiments.GlibcMallocTuning.KeepLargeAllocationsInHeap())
+            if (result.GetValue(Mallopt) && !CapsNetService.Training.Training.NativeMemoryTuning.KeepLargeAllocationsInHeap())
                 Console.Error.WriteLine("warning: mallopt is not available here; running untuned");
             set_num_threads(result.GetValue(TrainingBenchmarkCommand.Threads));
             int batch = result.GetValue(Batch), repetitions = result.GetValue(Repetitions), seed = result.GetValue(TrainingBenchmarkCommand.Seed);

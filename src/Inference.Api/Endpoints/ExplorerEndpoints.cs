@@ -19,7 +19,6 @@ namespace CapsNetService.Inference.Api.Endpoints;
 /// </summary>
 public static class ExplorerEndpoints
 {
-    private const string RetryAfterSeconds = "10";
     private const string GridPng = "the perturbation grid as one image/png";
     private const string ReconstructionPng = "the reconstruction as image/png";
 
@@ -44,7 +43,7 @@ public static class ExplorerEndpoints
                                "With ?format=png: the perturbation grid, a greyscale PNG of 16 rows (capsule dimensions "
                                + "d0…d15) × steps columns (offsets −range…+range) of 28×28 tiles with 1-pixel gutters."))
              .Produces<ExploreResponse>(StatusCodes.Status200OK, "application/json", "image/png")
-             .ProducesCapsuleProblems();
+             .ProducesClientProblems();
 
         group.MapPost("/reconstruct", Reconstruct)
              .WithName("Reconstruct")
@@ -58,7 +57,7 @@ public static class ExplorerEndpoints
              .WithMetadata(new CapsuleRequestMetadata(typeof(ReconstructRequest), Sweep: false,
                  "With ?format=png: the reconstruction, a 28×28 greyscale PNG."))
              .Produces<ReconstructResponse>(StatusCodes.Status200OK, "application/json", "image/png")
-             .ProducesCapsuleProblems();
+             .ProducesClientProblems();
 
         return app;
     }
@@ -77,7 +76,7 @@ public static class ExplorerEndpoints
         if (!TryReadFormat(format, GridPng, out bool asPng, out var badFormat)) return badFormat;
         if (!SweepOptions.TryParse(steps, range, "in the query", out var queryOptions, out var error))
             return ApiProblems.InvalidOption(error!);
-        if (!store.IsLoaded) return ModelUnavailable(context);
+        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
 
         var request = context.Request;
         CapsuleExploration exploration;
@@ -111,10 +110,10 @@ public static class ExplorerEndpoints
         }
         catch (ModelUnavailableException)
         {
-            return ModelUnavailable(context);
+            return EndpointConventions.ModelUnavailable(context);
         }
 
-        SetModelVersionHeader(context, exploration.ModelVersion);
+        EndpointConventions.SetModelVersionHeader(context, exploration.ModelVersion);
         if (asPng)
         {
             context.Response.Headers["X-Explored-Digit"] = exploration.Capsule.Digit.ToString(CultureInfo.InvariantCulture);
@@ -133,7 +132,7 @@ public static class ExplorerEndpoints
         HttpContext context, CapsuleExplorer explorer, OnnxModelStore store, [FromQuery] string? format = null)
     {
         if (!TryReadFormat(format, ReconstructionPng, out bool asPng, out var badFormat)) return badFormat;
-        if (!store.IsLoaded) return ModelUnavailable(context);
+        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
         if (!CapsuleRequestReader.IsJson(context.Request.ContentType))
             return ApiProblems.NotCapsuleJson(MediaType(context.Request.ContentType), imagesToo: false);
 
@@ -147,10 +146,10 @@ public static class ExplorerEndpoints
         }
         catch (ModelUnavailableException)
         {
-            return ModelUnavailable(context);
+            return EndpointConventions.ModelUnavailable(context);
         }
 
-        SetModelVersionHeader(context, reconstruction.ModelVersion);
+        EndpointConventions.SetModelVersionHeader(context, reconstruction.ModelVersion);
         if (asPng)
         {
             context.Response.Headers["X-Reconstructed-Digit"] = reconstruction.Capsule.Digit.ToString(CultureInfo.InvariantCulture);
@@ -180,22 +179,4 @@ public static class ExplorerEndpoints
 
     private static string? Field(IFormCollection form, string name) =>
         form.TryGetValue(name, out var values) ? values.ToString() : null;
-
-    private static ProblemHttpResult ModelUnavailable(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        return ApiProblems.ModelUnavailable();
-    }
-
-    private static void SetModelVersionHeader(HttpContext context, string version)
-    {
-        if (version.All(c => c is >= ' ' and <= '~')) context.Response.Headers["X-Model-Version"] = version;
-    }
-
-    private static RouteHandlerBuilder ProducesCapsuleProblems(this RouteHandlerBuilder builder) => builder
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 }

@@ -17,7 +17,6 @@ namespace CapsNetService.Inference.Api.Endpoints;
 /// </summary>
 public static class PredictionEndpoints
 {
-    private const string RetryAfterSeconds = "10";
 
     public static IEndpointRouteBuilder MapPredictionApi(this IEndpointRouteBuilder app)
     {
@@ -33,7 +32,7 @@ public static class PredictionEndpoints
                  + "comes back as image/png instead (headers X-Predicted-Digit, X-Model-Version).")
              .WithMetadata(new ImageUploadMetadata(Multiple: false))
              .Produces<PredictionResponse>(StatusCodes.Status200OK, "application/json", "image/png")
-             .ProducesUploadProblems();
+             .ProducesClientProblems();
 
         group.MapPost("/predict/batch", PredictBatch)
              .WithName("PredictBatch")
@@ -44,7 +43,7 @@ public static class PredictionEndpoints
                  + "problem naming the image by position and file name.")
              .WithMetadata(new ImageUploadMetadata(Multiple: true))
              .Produces<BatchPredictionResponse>(StatusCodes.Status200OK)
-             .ProducesUploadProblems();
+             .ProducesClientProblems();
 
         return app;
     }
@@ -64,7 +63,7 @@ public static class PredictionEndpoints
             if (format.Equals("png", StringComparison.OrdinalIgnoreCase)) asPng = true;
             else if (!format.Equals("json", StringComparison.OrdinalIgnoreCase)) return ApiProblems.UnknownFormat(format);
         }
-        if (!store.IsLoaded) return ModelUnavailable(context);
+        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
 
         var upload = await reader.ReadAsync(context.Request, batch: false, context.RequestAborted);
         if (upload.Problem is { } refused) return refused;
@@ -76,12 +75,12 @@ public static class PredictionEndpoints
         }
         catch (ModelUnavailableException)
         {
-            return ModelUnavailable(context);
+            return EndpointConventions.ModelUnavailable(context);
         }
         if (outcome.Problem is { } rejected) return rejected;
 
         var image = outcome.Images[0];
-        SetModelVersionHeader(context, outcome.ModelVersion);
+        EndpointConventions.SetModelVersionHeader(context, outcome.ModelVersion);
         if (asPng)
         {
             context.Response.Headers["X-Predicted-Digit"] = image.Prediction.Digit.ToString();
@@ -93,7 +92,7 @@ public static class PredictionEndpoints
     public static async Task<Results<Ok<BatchPredictionResponse>, ProblemHttpResult>> PredictBatch(
         HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, OnnxModelStore store)
     {
-        if (!store.IsLoaded) return ModelUnavailable(context);
+        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
 
         var upload = await reader.ReadAsync(context.Request, batch: true, context.RequestAborted);
         if (upload.Problem is { } refused) return refused;
@@ -105,11 +104,11 @@ public static class PredictionEndpoints
         }
         catch (ModelUnavailableException)
         {
-            return ModelUnavailable(context);
+            return EndpointConventions.ModelUnavailable(context);
         }
         if (outcome.Problem is { } rejected) return rejected;
 
-        SetModelVersionHeader(context, outcome.ModelVersion);
+        EndpointConventions.SetModelVersionHeader(context, outcome.ModelVersion);
         return TypedResults.Ok(new BatchPredictionResponse
         {
             ModelVersion = outcome.ModelVersion,
@@ -118,22 +117,4 @@ public static class PredictionEndpoints
             Results = outcome.Images.Select(i => new BatchPredictionItem(i, outcome.ModelVersion, outcome.InferenceTime)).ToList(),
         });
     }
-
-    private static ProblemHttpResult ModelUnavailable(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        return ApiProblems.ModelUnavailable();
-    }
-
-    private static void SetModelVersionHeader(HttpContext context, string version)
-    {
-        if (version.All(c => c is >= ' ' and <= '~')) context.Response.Headers["X-Model-Version"] = version;
-    }
-
-    private static RouteHandlerBuilder ProducesUploadProblems(this RouteHandlerBuilder builder) => builder
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
+using CapsNetService.Common;
 
 namespace CapsNetService.Inference.Api.Hosting;
 
@@ -18,7 +18,6 @@ public static class NativeMemoryTuning
 {
     public const string Variable = "CAPSNET_MALLOC_MMAP_THRESHOLD";
     public const int DefaultThreshold = 128 * 1024;
-    private const int MmapThreshold = -3; // M_MMAP_THRESHOLD in glibc's malloc.h
 
     /// <summary>Applies the threshold once; true when glibc accepted it.</summary>
     public static bool Apply()
@@ -31,18 +30,5 @@ public static class NativeMemoryTuning
         return threshold > 0 && SetMmapThreshold(threshold);
     }
 
-    public static bool SetMmapThreshold(int bytes)
-    {
-        try
-        {
-            return mallopt(MmapThreshold, bytes) == 1;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false; // not glibc (musl, another libc): its allocator is left as it is
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "mallopt")]
-    private static extern int mallopt(int parameter, int value);
+    public static bool SetMmapThreshold(int bytes) => GlibcMalloc.TrySet(GlibcMalloc.MmapThreshold, bytes);
 }

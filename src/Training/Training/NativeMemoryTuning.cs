@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using CapsNetService.Common;
 
 namespace CapsNetService.Training.Training;
 
@@ -11,23 +11,7 @@ namespace CapsNetService.Training.Training;
 /// </summary>
 public static class NativeMemoryTuning
 {
-    private const int M_TRIM_THRESHOLD = -1;
-    private const int M_MMAP_MAX = -4;
-
     /// <returns>false where this is not glibc (nothing was changed).</returns>
-    public static bool KeepLargeAllocationsInHeap()
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        try
-        {
-            return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, int.MaxValue) == 1;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;   // musl or another libc: leave allocation as it is
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "mallopt")]
-    private static extern int mallopt(int parameter, int value);
+    public static bool KeepLargeAllocationsInHeap() =>
+        GlibcMalloc.TrySet(GlibcMalloc.MmapMax, 0) && GlibcMalloc.TrySet(GlibcMalloc.TrimThreshold, int.MaxValue);
 }

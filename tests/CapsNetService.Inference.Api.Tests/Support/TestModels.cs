@@ -8,27 +8,21 @@ namespace CapsNetService.Inference.Api.Tests.Support;
 /// <list type="number">
 /// <item><c>CAPSNET_TEST_MODEL_DIR</c>, when set; it counts as trained (digits must come out right) only with
 ///   <c>CAPSNET_TEST_MODEL_TRAINED=1</c>.</item>
-/// <item>The repository's <c>models/</c> when it holds a model: the trained model, committed; the accuracy tests check digits.</item>
-/// <item>The development model in /tmp/run1/model (a one-epoch export), for mechanics only.</item>
+/// <item>The repository's <c>models/</c>: the trained model, committed; the accuracy tests check digits.</item>
 /// </list>
 /// Tests never write into the folder they get here; those that publish models copy it to a temporary folder first.
 /// </summary>
 public static class TestModels
 {
-    public const string DevelopmentModelDirectory = "/tmp/run1/model";
-
     public static string RepositoryModels { get; } = Path.Combine(RepositoryPaths.Root, "models");
 
     private static readonly string? Named = Environment.GetEnvironmentVariable("CAPSNET_TEST_MODEL_DIR") is { Length: > 0 } named
         ? Path.GetFullPath(named)
         : null;
 
-    private static readonly bool RepositoryHasModel = File.Exists(Path.Combine(RepositoryModels, ModelContract.ModelFileName));
-
     /// <summary>True when the tests run on a trained model, so digits must come out right.</summary>
-    public static bool IsTrained { get; } = Named is null
-        ? RepositoryHasModel
-        : Environment.GetEnvironmentVariable("CAPSNET_TEST_MODEL_TRAINED") == "1";
+    public static bool IsTrained { get; } =
+        Named is null || Environment.GetEnvironmentVariable("CAPSNET_TEST_MODEL_TRAINED") == "1";
 
     public static string Directory { get; } = Locate();
 
@@ -55,10 +49,10 @@ public static class TestModels
 
     private static string Locate()
     {
-        var candidate = Named ?? (RepositoryHasModel ? RepositoryModels : DevelopmentModelDirectory);
+        var candidate = Named ?? RepositoryModels;
         if (File.Exists(Path.Combine(candidate, ModelContract.ModelFileName))) return candidate;
         throw new InvalidOperationException(
-            $"No model to test with: neither {RepositoryModels} nor {candidate} holds {ModelContract.ModelFileName}. "
-            + "Commit the trained model to models/, or export one (capsnet-train export --out DIR) and set CAPSNET_TEST_MODEL_DIR=DIR.");
+            $"No model to test with: {candidate} holds no {ModelContract.ModelFileName}. "
+            + "The trained model belongs in models/; or export one (capsnet-train export --out DIR) and set CAPSNET_TEST_MODEL_DIR=DIR.");
     }
 }
