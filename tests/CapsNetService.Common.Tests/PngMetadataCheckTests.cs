@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using CapsNetService.Common.Imaging;
 
@@ -23,16 +22,16 @@ public sealed class PngMetadataCheckTests
     private static PngChunk Text(int bytes) => new("tEXt", [.. Encoding.Latin1.GetBytes("Comment"), 0, .. new byte[bytes]]);
 
     [Fact]
-    public void A_png_with_megabytes_of_text_is_refused_at_once()
+    public void A_png_with_megabytes_of_text_is_refused_before_decoding()
     {
+        // The message proves the refusal came from the chunk check, before libpng (whose cost for such chunks grows
+        // with the square of their size) saw the file; how fast that is belongs in a benchmark, not here.
         var png = DigitWith(Text(2 * 1024 * 1024));
-        var clock = Stopwatch.StartNew();
 
         var error = Assert.Throws<ImageRejectedException>(() => _preprocessor.Process(png));
 
         Assert.Equal(ImageRejectionReason.TooLarge, error.Reason);
         Assert.Contains("besides its pixels", error.Message);
-        Assert.True(clock.ElapsedMilliseconds < 100, $"took {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact]

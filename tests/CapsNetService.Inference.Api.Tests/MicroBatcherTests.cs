@@ -141,7 +141,7 @@ public sealed class MicroBatcherTests : IDisposable
             _store, new InferenceRunner(_store, new InferenceMetrics()), NullLogger<MicroBatcher>.Instance);
 
     /// <summary>MNIST test digit <paramref name="index"/>, normalised as the model expects (/255).</summary>
-    private static float[] Digit(int index) => TestImages.Mnist.Image(index).ToArray().Select(b => b / 255f).ToArray();
+    private static float[] Digit(int index) => TestImages.Mnist.ModelInput(index, 1);
 
     private static async Task<(double Sum, double Count)> BatchHistogram()
     {

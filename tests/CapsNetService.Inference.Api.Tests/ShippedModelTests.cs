@@ -22,10 +22,9 @@ public class ShippedModelTests
         using var session = new InferenceSession(Path.Combine(Models, ModelContract.ModelFileName));
         const int batch = 500;
         int correct = 0;
-        var input = new float[batch * ModelContract.ImagePixels];
         for (int start = 0; start < test.Count; start += batch)
         {
-            for (int i = 0; i < input.Length; i++) input[i] = test.Pixels[start * ModelContract.ImagePixels + i] / 255f;
+            var input = test.ModelInput(start, batch);
             using var image = OrtValue.CreateTensorValueFromMemory(input, [batch, 1, ModelContract.ImageSide, ModelContract.ImageSide]);
             using var outputs = session.Run(new RunOptions(), [ModelContract.ImageInput], [image], [ModelContract.ProbabilitiesOutput]);
             var probabilities = outputs[0].GetTensorDataAsSpan<float>();

@@ -87,7 +87,7 @@ public static class InferenceBenchmarkCommand
             MnistFiles.Find(dataDirectory, MnistFiles.TestImages) ?? throw new FileNotFoundException($"no t10k-images in {dataDirectory}"),
             MnistFiles.Find(dataDirectory, MnistFiles.TestLabels) ?? throw new FileNotFoundException($"no t10k-labels in {dataDirectory}"));
         int imageCount = Math.Max(batches.Max(), 256);
-        var images = Enumerable.Range(0, imageCount).Select(i => test.Image(i).ToArray().Select(b => b / 255f).ToArray()).ToArray();
+        var images = Enumerable.Range(0, imageCount).Select(i => test.ModelInput(i, 1)).ToArray();
         var labels = test.Labels[..imageCount];
 
         var rows = new List<BatchRow>();

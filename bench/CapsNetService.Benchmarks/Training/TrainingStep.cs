@@ -1,6 +1,7 @@
 using CapsNetService.Common.Mnist;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Model;
+using CapsNetService.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,13 +51,7 @@ public sealed class TrainingStep : IDisposable
         if (position + batchSize > order.Length) position = 0;
         var (images, labels) = MnistBatch.Create(train, order.AsSpan(position, batchSize), device, MaxShift, random);
         position += batchSize;
-        using var output = model.forward(images, labels);
-        var batchLoss = loss.Total(output.Lengths, labels, output.Reconstruction, images);
-        optimizer.zero_grad();
-        batchLoss.backward();
-        optimizer.step();
-        lossSum.add_(batchLoss.detach().to(float64) * batchSize);
-        correct.add_(output.Lengths.argmax(1).eq(labels).sum());
+        OptimisationStep.Run(model, optimizer, loss, images, labels, lossSum, correct);
         steps++;
     }
 

@@ -24,6 +24,19 @@ public sealed class MnistSet
 
     public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * ImageSize, ImageSize);
 
+    /// <summary>Images [start, start + count) as model input, one after another: pixel / 255, the only scaling MNIST
+    /// gets (values in [0, 1], as <see cref="ModelContract.ImageInput"/> wants).</summary>
+    public float[] ModelInput(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (start + count > Count) throw new ArgumentOutOfRangeException(nameof(count), $"images {start}..{start + count} are not all in a set of {Count}");
+        var input = new float[count * ImageSize];
+        var pixels = Pixels.AsSpan(start * ImageSize, input.Length);
+        for (int i = 0; i < input.Length; i++) input[i] = pixels[i] / 255f;
+        return input;
+    }
+
     /// <summary>The first <paramref name="count"/> images (or all, when null or larger).</summary>
     public MnistSet Take(int? count)
     {

@@ -20,7 +20,6 @@ namespace CapsNetService.Inference.Api.Endpoints;
 public static class ExplorerEndpoints
 {
     private const string GridPng = "the perturbation grid as one image/png";
-    private const string ReconstructionPng = "the reconstruction as image/png";
 
     public static IEndpointRouteBuilder MapExplorerApi(this IEndpointRouteBuilder app)
     {
@@ -43,7 +42,8 @@ public static class ExplorerEndpoints
                                "With ?format=png: the perturbation grid, a greyscale PNG of 16 rows (capsule dimensions "
                                + "d0…d15) × steps columns (offsets −range…+range) of 28×28 tiles with 1-pixel gutters."))
              .Produces<ExploreResponse>(StatusCodes.Status200OK, "application/json", "image/png")
-             .ProducesClientProblems();
+             .ProducesClientProblems()
+             .RequiresModel();
 
         group.MapPost("/reconstruct", Reconstruct)
              .WithName("Reconstruct")
@@ -57,7 +57,8 @@ public static class ExplorerEndpoints
              .WithMetadata(new CapsuleRequestMetadata(typeof(ReconstructRequest), Sweep: false,
                  "With ?format=png: the reconstruction, a 28×28 greyscale PNG."))
              .Produces<ReconstructResponse>(StatusCodes.Status200OK, "application/json", "image/png")
-             .ProducesClientProblems();
+             .ProducesClientProblems()
+             .RequiresModel();
 
         return app;
     }
@@ -65,59 +66,50 @@ public static class ExplorerEndpoints
     /// <param name="context">The request.</param>
     /// <param name="reader">Reads and checks an image upload.</param>
     /// <param name="explorer">Runs the classifier and the decoder.</param>
-    /// <param name="store">The serving model.</param>
     /// <param name="format">json (default): base64 PNGs per dimension and offset; png: one grid image.</param>
     /// <param name="steps">Offsets per dimension, 2 to 21 (default 11); or in the body.</param>
     /// <param name="range">Each dimension moves from −range to +range; above 0, at most 1 (default 0.25); or in the body.</param>
     public static async Task<Results<Ok<ExploreResponse>, FileContentHttpResult, ProblemHttpResult>> Explore(
-        HttpContext context, ImageUploadReader reader, CapsuleExplorer explorer, OnnxModelStore store,
+        HttpContext context, ImageUploadReader reader, CapsuleExplorer explorer,
         [FromQuery] string? format = null, [FromQuery] string? steps = null, [FromQuery] string? range = null)
     {
-        if (!TryReadFormat(format, GridPng, out bool asPng, out var badFormat)) return badFormat;
+        if (!EndpointConventions.TryReadFormat(format, GridPng, out bool asPng, out var badFormat)) return badFormat;
         if (!SweepOptions.TryParse(steps, range, "in the query", out var queryOptions, out var error))
             return ApiProblems.InvalidOption(error!);
-        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
 
         var request = context.Request;
         CapsuleExploration exploration;
-        try
+        if (CapsuleRequestReader.IsJson(request.ContentType))
         {
-            if (CapsuleRequestReader.IsJson(request.ContentType))
-            {
-                var read = await CapsuleRequestReader.ReadAsync(request, withSweep: true, context.RequestAborted);
-                if (read.Problem is { } refused) return refused;
-                if (!SweepOptions.TryResolve(queryOptions, read.Request!.Sweep, out var sweep, out error))
-                    return ApiProblems.InvalidOption(error!);
-                exploration = explorer.Explore(read.Request.Capsule, sweep);
-            }
-            else if (IsMultipart(request.ContentType))
-            {
-                var upload = await reader.ReadAsync(request, batch: false, context.RequestAborted);
-                if (upload.Problem is { } refused) return refused;
-                var form = request.Form; // read above
-                if (!SweepOptions.TryParse(Field(form, SweepOptions.StepsName), Field(form, SweepOptions.RangeName), "in the form",
-                                           out var formOptions, out error)
-                    || !SweepOptions.TryResolve(queryOptions, formOptions, out var sweep, out error))
-                    return ApiProblems.InvalidOption(error!);
-                var (found, outcome) = explorer.Explore(upload.Uploads[0], sweep);
-                if (outcome.Problem is { } rejected) return rejected;
-                exploration = found!;
-            }
-            else
-            {
-                return ApiProblems.NotCapsuleJson(MediaType(request.ContentType), imagesToo: true);
-            }
+            var read = await CapsuleRequestReader.ReadAsync(request, withSweep: true, context.RequestAborted);
+            if (read.Problem is { } refused) return refused;
+            if (!SweepOptions.TryResolve(queryOptions, read.Request!.Sweep, out var sweep, out error))
+                return ApiProblems.InvalidOption(error!);
+            exploration = explorer.Explore(read.Request.Capsule, sweep);
         }
-        catch (ModelUnavailableException)
+        else if (IsMultipart(request.ContentType))
         {
-            return EndpointConventions.ModelUnavailable(context);
+            var upload = await reader.ReadAsync(request, batch: false, context.RequestAborted);
+            if (upload.Problem is { } refused) return refused;
+            var form = request.Form; // read above
+            if (!SweepOptions.TryParse(Field(form, SweepOptions.StepsName), Field(form, SweepOptions.RangeName), "in the form",
+                                       out var formOptions, out error)
+                || !SweepOptions.TryResolve(queryOptions, formOptions, out var sweep, out error))
+                return ApiProblems.InvalidOption(error!);
+            var (found, outcome) = explorer.Explore(upload.Uploads[0], sweep);
+            if (outcome.Problem is { } rejected) return rejected;
+            exploration = found!;
+        }
+        else
+        {
+            return ApiProblems.NotCapsuleJson(MediaType(request.ContentType), imagesToo: true);
         }
 
         EndpointConventions.SetModelVersionHeader(context, exploration.ModelVersion);
         if (asPng)
         {
-            context.Response.Headers["X-Explored-Digit"] = exploration.Capsule.Digit.ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers["X-Perturbation-Offsets"] =
+            context.Response.Headers[EndpointConventions.ExploredDigitHeader] = exploration.Capsule.Digit.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers[EndpointConventions.PerturbationOffsetsHeader] =
                 string.Join(",", exploration.Sweep.Offsets.Select(o => o.ToString("R", CultureInfo.InvariantCulture)));
             return TypedResults.File(exploration.Grid.GridPng(), "image/png");
         }
@@ -126,13 +118,11 @@ public static class ExplorerEndpoints
 
     /// <param name="context">The request.</param>
     /// <param name="explorer">Runs the decoder.</param>
-    /// <param name="store">The serving model.</param>
     /// <param name="format">json (default): the JSON answer; png: only the image, as image/png.</param>
     public static async Task<Results<Ok<ReconstructResponse>, FileContentHttpResult, ProblemHttpResult>> Reconstruct(
-        HttpContext context, CapsuleExplorer explorer, OnnxModelStore store, [FromQuery] string? format = null)
+        HttpContext context, CapsuleExplorer explorer, [FromQuery] string? format = null)
     {
-        if (!TryReadFormat(format, ReconstructionPng, out bool asPng, out var badFormat)) return badFormat;
-        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
+        if (!EndpointConventions.TryReadFormat(format, EndpointConventions.ReconstructionPng, out bool asPng, out var badFormat)) return badFormat;
         if (!CapsuleRequestReader.IsJson(context.Request.ContentType))
             return ApiProblems.NotCapsuleJson(MediaType(context.Request.ContentType), imagesToo: false);
 
@@ -140,31 +130,15 @@ public static class ExplorerEndpoints
         if (read.Problem is { } refused) return refused;
 
         CapsuleReconstruction reconstruction;
-        try
-        {
-            reconstruction = explorer.Reconstruct(read.Request!.Capsule);
-        }
-        catch (ModelUnavailableException)
-        {
-            return EndpointConventions.ModelUnavailable(context);
-        }
+        reconstruction = explorer.Reconstruct(read.Request!.Capsule);
 
         EndpointConventions.SetModelVersionHeader(context, reconstruction.ModelVersion);
         if (asPng)
         {
-            context.Response.Headers["X-Reconstructed-Digit"] = reconstruction.Capsule.Digit.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers[EndpointConventions.ReconstructedDigitHeader] = reconstruction.Capsule.Digit.ToString(CultureInfo.InvariantCulture);
             return TypedResults.File(reconstruction.Png(), "image/png");
         }
         return TypedResults.Ok(new ReconstructResponse(reconstruction));
-    }
-
-    private static bool TryReadFormat(string? format, string png, out bool asPng, out ProblemHttpResult problem)
-    {
-        asPng = format is not null && format.Equals("png", StringComparison.OrdinalIgnoreCase);
-        problem = null!;
-        if (format is null || asPng || format.Equals("json", StringComparison.OrdinalIgnoreCase)) return true;
-        problem = ApiProblems.UnknownFormat(format, png);
-        return false;
     }
 
     private static bool IsMultipart(string? contentType) =>

@@ -32,7 +32,8 @@ public static class PredictionEndpoints
                  + "comes back as image/png instead (headers X-Predicted-Digit, X-Model-Version).")
              .WithMetadata(new ImageUploadMetadata(Multiple: false))
              .Produces<PredictionResponse>(StatusCodes.Status200OK, "application/json", "image/png")
-             .ProducesClientProblems();
+             .ProducesClientProblems()
+             .RequiresModel();
 
         group.MapPost("/predict/batch", PredictBatch)
              .WithName("PredictBatch")
@@ -43,7 +44,8 @@ public static class PredictionEndpoints
                  + "problem naming the image by position and file name.")
              .WithMetadata(new ImageUploadMetadata(Multiple: true))
              .Produces<BatchPredictionResponse>(StatusCodes.Status200OK)
-             .ProducesClientProblems();
+             .ProducesClientProblems()
+             .RequiresModel();
 
         return app;
     }
@@ -51,61 +53,40 @@ public static class PredictionEndpoints
     /// <param name="context">The request.</param>
     /// <param name="reader">Reads and checks the upload.</param>
     /// <param name="pipeline">Preprocesses and runs the model.</param>
-    /// <param name="store">The serving model.</param>
     /// <param name="format">json (default): the JSON answer; png: only the reconstruction, as image/png.</param>
     public static async Task<Results<Ok<PredictionResponse>, FileContentHttpResult, ProblemHttpResult>> Predict(
-        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, OnnxModelStore store,
+        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline,
         [FromQuery] string? format = null)
     {
-        bool asPng = false;
-        if (format is not null)
-        {
-            if (format.Equals("png", StringComparison.OrdinalIgnoreCase)) asPng = true;
-            else if (!format.Equals("json", StringComparison.OrdinalIgnoreCase)) return ApiProblems.UnknownFormat(format);
-        }
-        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
+        if (!EndpointConventions.TryReadFormat(format, EndpointConventions.ReconstructionPng, out bool asPng, out var badFormat))
+            return badFormat;
 
         var upload = await reader.ReadAsync(context.Request, batch: false, context.RequestAborted);
         if (upload.Problem is { } refused) return refused;
 
         PredictionOutcome outcome;
-        try
-        {
-            outcome = await pipeline.PredictAsync(upload.Uploads, batch: false, context.RequestAborted);
-        }
-        catch (ModelUnavailableException)
-        {
-            return EndpointConventions.ModelUnavailable(context);
-        }
+        outcome = await pipeline.PredictAsync(upload.Uploads, batch: false, context.RequestAborted);
         if (outcome.Problem is { } rejected) return rejected;
 
         var image = outcome.Images[0];
         EndpointConventions.SetModelVersionHeader(context, outcome.ModelVersion);
         if (asPng)
         {
-            context.Response.Headers["X-Predicted-Digit"] = image.Prediction.Digit.ToString();
+            context.Response.Headers[EndpointConventions.PredictedDigitHeader] = image.Prediction.Digit.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.File(GreyscalePng.Encode(image.Prediction.Reconstruction), "image/png");
         }
         return TypedResults.Ok(new PredictionResponse(image, outcome.ModelVersion, outcome.InferenceTime));
     }
 
     public static async Task<Results<Ok<BatchPredictionResponse>, ProblemHttpResult>> PredictBatch(
-        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, OnnxModelStore store)
+        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline)
     {
-        if (!store.IsLoaded) return EndpointConventions.ModelUnavailable(context);
 
         var upload = await reader.ReadAsync(context.Request, batch: true, context.RequestAborted);
         if (upload.Problem is { } refused) return refused;
 
         PredictionOutcome outcome;
-        try
-        {
-            outcome = pipeline.Predict(upload.Uploads, batch: true);
-        }
-        catch (ModelUnavailableException)
-        {
-            return EndpointConventions.ModelUnavailable(context);
-        }
+        outcome = pipeline.Predict(upload.Uploads, batch: true);
         if (outcome.Problem is { } rejected) return rejected;
 
         EndpointConventions.SetModelVersionHeader(context, outcome.ModelVersion);

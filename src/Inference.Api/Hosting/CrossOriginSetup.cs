@@ -1,3 +1,4 @@
+using CapsNetService.Inference.Api.Endpoints;
 using CapsNetService.Inference.Api.Options;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public static class CrossOriginSetup
             var origins = allowed.Value.Normalised();
             if (origins.Length > 0)
                 cors.AddDefaultPolicy(policy => policy.WithOrigins(origins).WithMethods("GET", "POST").AllowAnyHeader()
-                                                      .WithExposedHeaders("X-Model-Version", "X-Predicted-Digit", "Retry-After"));
+                                                      .WithExposedHeaders(EndpointConventions.ExposedHeaders));
         });
         return services;
     }

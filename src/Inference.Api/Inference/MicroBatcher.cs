@@ -35,6 +35,7 @@ public sealed class MicroBatcher : IAsyncDisposable, IDisposable
     private readonly ILogger<MicroBatcher> _logger;
     private readonly Channel<Waiting> _queue = Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;   // taken once: the source is disposed at shutdown
     private readonly TimeSpan _maxDelay;
     private readonly Lock _startLock = new();
     private Task? _dispatcher;
@@ -47,6 +48,7 @@ public sealed class MicroBatcher : IAsyncDisposable, IDisposable
         _runner = runner;
         _logger = logger;
         _maxDelay = TimeSpan.FromMilliseconds(_options.MaxDelayMilliseconds);
+        _stoppingToken = _stopping.Token;
     }
 
     /// <summary>Whether POST /predict goes through this batcher (<c>Inference:Batching:Enabled</c>).</summary>
@@ -66,6 +68,7 @@ public sealed class MicroBatcher : IAsyncDisposable, IDisposable
         if (pixels.Length != ModelContract.ImagePixels)
             throw new ArgumentException($"an image has {pixels.Length} values, not {ModelContract.ImagePixels}", nameof(pixels));
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<BatchedPrediction>(cancellationToken);
+        if (Volatile.Read(ref _disposed) == 1) throw new ModelUnavailableException();   // shutting down
         EnsureStarted();
 
         var waiting = new Waiting(pixels, Stopwatch.GetTimestamp());
@@ -87,7 +90,11 @@ public sealed class MicroBatcher : IAsyncDisposable, IDisposable
     {
         if (Volatile.Read(ref _dispatcher) is not null) return;
         lock (_startLock)
-            _dispatcher ??= Task.Run(() => DispatchAsync(_stopping.Token));
+        {
+            // Shutting down (the token source may be disposed): the queue is completed, TryWrite refuses the request.
+            if (Volatile.Read(ref _disposed) == 1) return;
+            _dispatcher ??= Task.Run(() => DispatchAsync(_stoppingToken));
+        }
     }
 
     private async Task DispatchAsync(CancellationToken stopping)

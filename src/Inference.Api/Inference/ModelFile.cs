@@ -12,6 +12,9 @@ public sealed class ModelFile
         Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 
+    /// <summary>The exported CapsNet is about 33 MB; anything near this is not one, and must not be read into memory.</summary>
+    public const long MaxBytes = 1L << 30;
+
     public string Name { get; }
     public byte[] Bytes { get; }
     public string Sha256 { get; }
@@ -26,6 +29,8 @@ public sealed class ModelFile
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length > MaxBytes)
+                throw new ModelRejectedException($"{name} is {stream.Length:N0} bytes; a CapsNet model is far smaller (limit {MaxBytes:N0})");
             var bytes = new byte[stream.Length];
             stream.ReadExactly(bytes);
             return new ModelFile(name, bytes);

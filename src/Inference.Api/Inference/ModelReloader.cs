@@ -51,9 +51,9 @@ public sealed class ModelReloader(
         {
             (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory);
         }
-        catch (ModelRejectedException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            Reject(now, null, e);
+            Reject(now, null, AsRejection(e));
             return "rejected";
         }
 
@@ -81,13 +81,18 @@ public sealed class ModelReloader(
             _lastRejectedPair = null;
             return "loaded";
         }
-        catch (ModelRejectedException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             _lastRejectedPair = pair;
-            Reject(now, classifier.Sha256, e);
+            Reject(now, classifier.Sha256, AsRejection(e));
             return "rejected";
         }
     }
+
+    /// <summary>Whatever went wrong with a published file (ONNX Runtime errors included) is a rejection of that file:
+    /// it must neither stop the service nor the watcher.</summary>
+    private static ModelRejectedException AsRejection(Exception e) =>
+        e as ModelRejectedException ?? new ModelRejectedException($"the model could not be loaded ({e.GetType().Name}: {e.Message})", e);
 
     private void Reject(DateTimeOffset at, string? sha256, ModelRejectedException e)
     {

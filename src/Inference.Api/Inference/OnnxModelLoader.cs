@@ -22,6 +22,8 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
     {
         var started = Stopwatch.GetTimestamp();
         CreatedSession? classifierSession = null, decoderSession = null;
+        CapsNetClassifier? classifier = null;
+        CapsNetDecoder? decoder = null;
         try
         {
             classifierSession = sessions.Create(classifierFile.Bytes, classifierFile.Name);
@@ -36,8 +38,8 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
                     $"{decoderFile.Name} comes from checkpoint {Short(decoderMetadata.CheckpointSha256)} but {classifierFile.Name} "
                     + $"from {Short(metadata.CheckpointSha256)}: the pair does not belong together");
 
-            var classifier = new CapsNetClassifier(classifierSession.Session);
-            var decoder = new CapsNetDecoder(decoderSession.Session);
+            classifier = new CapsNetClassifier(classifierSession.Session);
+            decoder = new CapsNetDecoder(decoderSession.Session);
             ModelSmokeTest.Run(classifier, decoder);
 
             return new LoadedModel(classifier, decoder, metadata, classifierFile, decoderFile,
@@ -46,8 +48,9 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         }
         catch
         {
-            classifierSession?.Session.Dispose();
-            decoderSession?.Session.Dispose();
+            // The wrappers own their sessions (and their RunOptions); a session not yet wrapped is disposed alone.
+            if (classifier is not null) classifier.Dispose(); else classifierSession?.Session.Dispose();
+            if (decoder is not null) decoder.Dispose(); else decoderSession?.Session.Dispose();
             throw;
         }
     }

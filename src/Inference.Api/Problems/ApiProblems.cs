@@ -77,10 +77,6 @@ public static partial class ApiProblems
         _ => Create(StatusCodes.Status422UnprocessableEntity, "Unreadable image", "not-an-image", $"{which}: {e.Message}"),
     };
 
-    public static ProblemHttpResult UnknownFormat(string format) => Create(StatusCodes.Status400BadRequest,
-        "Unknown response format", "unknown-format",
-        $"format={Clip(format, 40)} is not known; use format=json (the default) or format=png (the reconstruction as image/png).");
-
     public static ProblemHttpResult ModelUnavailable() => Create(StatusCodes.Status503ServiceUnavailable,
         "No model loaded", "model-unavailable",
         "The service has no model loaded yet (none has been published, or the published files were rejected). "

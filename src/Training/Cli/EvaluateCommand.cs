@@ -4,6 +4,7 @@ using CapsNetService.Training.Data;
 using CapsNetService.Training.Model;
 using CapsNetService.Training.Training;
 using Spectre.Console;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Cli;
 
@@ -57,7 +58,7 @@ public static class EvaluateCommand
                 perClassAccuracy = evaluation.Confusion.PerClassAccuracy(),
                 confusion = evaluation.Confusion.ToJagged(),
             }, new JsonSerializerOptions { WriteIndented = true });
-            Reporting.AtomicFile.WriteAllText(jsonPath, json);
+            AtomicFile.WriteAllText(jsonPath, json);
         }
         return ExitCodes.Success;
     }

@@ -40,9 +40,11 @@ public static class ExportCommand
         var images = MnistFiles.Find(dataDirectory, MnistFiles.TestImages);
         var labels = MnistFiles.Find(dataDirectory, MnistFiles.TestLabels);
         if (images is null || labels is null) return null;
-        var set = MnistIdxReader.ReadSet(images, labels).Take(OnnxExporter.CheckImages);
-        return set.Pixels.Select(p => p / 255f).ToArray();
+        return CheckImages(MnistIdxReader.ReadSet(images, labels));
     }
+
+    /// <summary>The first test digits of a set already in memory, for the export check.</summary>
+    public static float[] CheckImages(MnistSet test) => test.ModelInput(0, Math.Min(OnnxExporter.CheckImages, test.Count));
 
     public static void Report(ExportResult export)
     {

@@ -78,15 +78,15 @@ public static class TrainCommand
         var command = "capsnet-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var outcome = new Trainer(options, device, progress).Run(train, test, command);
 
-        var best = outcome.History.MaxBy(m => m.TestAccuracy)!;
+        var best = BestEpoch.Of(outcome.History)!;
         AnsiConsole.MarkupLine($"Best test accuracy [green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}) at epoch {best.Epoch}.");
-        AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outcome.RunDirectory, "report.html"))}");
+        AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outcome.RunDirectory, Reporting.HtmlReport.FileName))}");
         AnsiConsole.MarkupLine($"Best checkpoint: {Markup.Escape(outcome.BestCheckpoint)}");
         if (options.ExportOnnx)
         {
             List<string> targets = [Path.Combine(outcome.RunDirectory, "model")];
             if (options.PublishDirectory is { } models) targets.Add(models);
-            var export = OnnxExporter.Export(outcome.BestCheckpoint, targets, ExportCommand.RealCheckImages(options.DataDirectory), command);
+            var export = OnnxExporter.Export(outcome.BestCheckpoint, targets, ExportCommand.CheckImages(test), command);
             ExportCommand.Report(export);
         }
         return ExitCodes.Success;

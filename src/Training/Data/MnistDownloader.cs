@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Data;
 
@@ -37,9 +38,7 @@ public sealed class MnistDownloader(HttpClient http, IReadOnlyList<string> mirro
                     failures.Add($"{url}: content MD5 {md5}, expected {spec.ContentMd5}");
                     continue;
                 }
-                var temp = target + ".download";
-                await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
-                File.Move(temp, target, overwrite: true);
+                AtomicFile.WriteAllBytes(target, bytes);
                 return;
             }
             catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException

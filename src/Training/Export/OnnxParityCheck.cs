@@ -11,7 +11,8 @@ public sealed record ParityReport(int Images, double MaxProbabilityDifference, d
 {
     public const double Tolerance = 1e-4;
 
-    public bool Passed => MaxProbabilityDifference <= Tolerance && MaxReconstructionDifference <= Tolerance
+    public bool Passed => MaxProbabilityDifference <= Tolerance && MaxCapsuleDifference <= Tolerance
+                          && MaxReconstructionDifference <= Tolerance
                           && MaxDecoderDifference <= Tolerance && ArgmaxDisagreements == 0;
 
     public override string ToString() =>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using CapsNetService.Training.Training;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;
 

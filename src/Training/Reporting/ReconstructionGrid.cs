@@ -1,5 +1,6 @@
 using SkiaSharp;
 using CapsNetService.Training.Training;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using CapsNetService.Training.Training;
 using ScottPlot;
 using ScottPlot.TickGenerators;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;
 

@@ -1,4 +1,5 @@
 using CapsNetService.Training.Training;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;
 

@@ -6,30 +6,9 @@ using CapsNetService.Training.Reporting;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Training;
-
-/// <summary>What a checkpoint says about the run it came from.</summary>
-public sealed record CheckpointMetadata
-{
-    public const int CurrentFormat = 1;
-    public int Format { get; init; } = CurrentFormat;
-    /// <summary>Epochs completed when it was written.</summary>
-    public required int Epoch { get; init; }
-    public required CapsNetArchitecture Architecture { get; init; }
-    public required TrainingSettings Settings { get; init; }
-    public required IReadOnlyList<EpochMetrics> History { get; init; }
-    public required string Device { get; init; }
-    public required DateTimeOffset StartedAt { get; init; }
-    public required DateTimeOffset SavedAt { get; init; }
-    public string ProducerVersion { get; init; } = Producer.Version;
-
-    public EpochMetrics? Best => History.Count == 0 ? null : History.MaxBy(m => m.TestAccuracy);
-}
-
-/// <summary>The options that shape the result, kept with the weights so that resume and reports know them.</summary>
-public sealed record TrainingSettings(int Seed, int BatchSize, double LearningRate, double LearningRateDecay, int MaxShift,
-                                      int Epochs, int? LimitTrain, int? LimitTest, string Command);
 
 /// <summary>
 /// A checkpoint file: a zip of <c>meta.json</c>, <c>model.bin</c> (TorchSharp weights) and, for the
@@ -150,10 +129,4 @@ public static class Checkpoint
         memory.Position = 0;
         return memory;
     }
-}
-
-public sealed class CheckpointException : Exception
-{
-    public CheckpointException(string message) : base(message) { }
-    public CheckpointException(string message, Exception inner) : base(message, inner) { }
 }

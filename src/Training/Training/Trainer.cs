@@ -60,7 +60,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
         }
 
         using var _ = model;
-        var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+        using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
         if (history.Count > 0 && !Checkpoint.LoadOptimizer(lastPath, optimizer))
             throw new CheckpointException($"{lastPath} holds no optimizer state and cannot be resumed");
 
@@ -106,7 +106,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
                 SavedAt = DateTimeOffset.UtcNow,
             };
             // Best first: if the run dies between the two writes, "last" still names the previous epoch.
-            if (history.MaxBy(m => m.TestAccuracy) == metrics)
+            if (ReferenceEquals(BestEpoch.Of(history), metrics))
                 Checkpoint.Save(bestPath, model, checkpointMetadata, optimizer: null);
             Checkpoint.Save(lastPath, model, checkpointMetadata, optimizer);
             TrainingReport.Write(runDirectory, run, history, evaluation.Confusion, evaluation.Sample);
@@ -135,14 +135,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
                 using var scope = NewDisposeScope();
                 int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
                 var (images, labels) = MnistBatch.Create(train, order.AsSpan(start, count), device, options.MaxShift, random);
-                using var output = model.forward(images, labels);
-                var batchLoss = loss.Total(output.Lengths, labels, output.Reconstruction, images);
-                optimizer.zero_grad();
-                batchLoss.backward();
-                optimizer.step();
-
-                lossSum.add_(batchLoss.detach().to(float64) * count);
-                correct.add_(output.Lengths.argmax(1).eq(labels).sum());
+                OptimisationStep.Run(model, optimizer, loss, images, labels, lossSum, correct);
                 seen += count;
                 // Reading values back synchronises with the GPU; do it only now and then.
                 if (b % 10 == 9 || b == batches - 1)

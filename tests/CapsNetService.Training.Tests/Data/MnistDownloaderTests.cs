@@ -30,7 +30,7 @@ public sealed class MnistDownloaderTests : IDisposable
             Assert.NotNull(path);
             Assert.Equal(spec.ContentMd5, MnistDownloader.ContentMd5(File.ReadAllBytes(path!)));
         }
-        Assert.Empty(Directory.GetFiles(folder, "*.download"));
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
         Assert.Equal(12, log.Count);   // three mirrors tried for each of the four files
     }
 

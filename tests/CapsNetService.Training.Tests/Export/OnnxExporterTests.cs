@@ -26,7 +26,7 @@ public sealed class OnnxExporterTests(TrainingRunFixture run) : IDisposable
     public void Onnx_Runtime_matches_TorchSharp_on_real_digits(int batch)
     {
         ExportBest();
-        var images = run.Test.Take(batch).Pixels.Select(p => p / 255f).ToArray();
+        var images = run.Test.ModelInput(0, batch);
         AssertParity(images, batch);
     }
 

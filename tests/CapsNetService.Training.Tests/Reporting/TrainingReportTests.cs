@@ -5,6 +5,7 @@ using CapsNetService.Tests;
 using CapsNetService.Training.Reporting;
 using CapsNetService.Training.Training;
 using SkiaSharp;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Tests.Reporting;
 

@@ -5,6 +5,7 @@ using CapsNetService.Training.Model;
 using CapsNetService.Training.Reporting;
 using CapsNetService.Training.Training;
 using static TorchSharp.torch;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Tests.Training;
 

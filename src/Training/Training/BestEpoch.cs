@@ -1,9 +1,8 @@
-using CapsNetService.Training.Training;
+namespace CapsNetService.Training.Training;
 
-namespace CapsNetService.Training.Reporting;
-
-/// <summary>The epoch with the lowest test error so far (the earliest one on a tie).</summary>
-internal static class BestEpoch
+/// <summary>The one rule for "best": the epoch with the lowest test error so far (the earliest one on a tie;
+/// NaN never wins). The best checkpoint, the export, the report and the console all use it.</summary>
+public static class BestEpoch
 {
     public static EpochMetrics? Of(IReadOnlyList<EpochMetrics> history)
     {

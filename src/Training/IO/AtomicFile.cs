@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CapsNetService.Training.Reporting;
+namespace CapsNetService.Training.IO;
 
 /// <summary>
 /// Writes a file so that a reader (a browser on report.html, a resume after a crash) sees either the old content or

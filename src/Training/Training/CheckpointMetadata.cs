@@ -1,0 +1,19 @@
+using CapsNetService.Training.Model;
+
+namespace CapsNetService.Training.Training;
+
+/// <summary>What a checkpoint says about the run it came from.</summary>
+public sealed record CheckpointMetadata
+{
+    public const int CurrentFormat = 1;
+    public int Format { get; init; } = CurrentFormat;
+    /// <summary>Epochs completed when it was written.</summary>
+    public required int Epoch { get; init; }
+    public required CapsNetArchitecture Architecture { get; init; }
+    public required TrainingSettings Settings { get; init; }
+    public required IReadOnlyList<EpochMetrics> History { get; init; }
+    public required string Device { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset SavedAt { get; init; }
+    public string ProducerVersion { get; init; } = Producer.Version;
+}
