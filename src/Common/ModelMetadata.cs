@@ -24,6 +24,9 @@ public sealed record ModelMetadata
     public string? Device { get; init; }
     public double? SecondsPerEpoch { get; init; }
     public string? TrainingCommand { get; init; }
+    /// <summary>The weights the training run started from (a model version or a checkpoint hash, and its epochs; the
+    /// run went on from there, and <see cref="Epochs"/> counts them too); null when it started from random weights.</summary>
+    public string? InitializedFrom { get; init; }
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {

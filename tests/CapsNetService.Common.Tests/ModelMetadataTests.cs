@@ -16,9 +16,10 @@ public sealed class ModelMetadataTests
         Device = "cuda",
         SecondsPerEpoch = 61.25,
         TrainingCommand = "capsnet-train --epochs 50 --seed 42",
+        InitializedFrom = "model 20261128-e11-c6b2f2ee (11 epochs)",
     };
 
-    private static readonly ModelMetadata Minimal = Full with { Seed = null, Device = null, SecondsPerEpoch = null, TrainingCommand = null };
+    private static readonly ModelMetadata Minimal = Full with { Seed = null, Device = null, SecondsPerEpoch = null, TrainingCommand = null, InitializedFrom = null };
 
     public static TheoryData<string> Cases => new() { "full", "minimal" };
 

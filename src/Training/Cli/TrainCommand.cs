@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Export;
+using CapsNetService.Training.Model;
 using CapsNetService.Training.Training;
 using Spectre.Console;
 
@@ -22,6 +23,8 @@ public static class TrainCommand
     private static readonly Option<int?> LimitTrain = new("--limit-train") { Description = "use only the first N training images (quick runs)" };
     private static readonly Option<int?> LimitTest = new("--limit-test") { Description = "use only the first N test images (quick runs)" };
     private static readonly Option<bool> Resume = new("--resume") { Description = "continue from the output folder's last checkpoint" };
+    private static readonly Option<string?> InitFrom = new("--init-from") { Description = "start from these weights instead of random ones: a published capsnet.onnx or a checkpoint; --epochs and the learning-rate schedule count its epochs" };
+    private static readonly Option<ConvolutionPrecision> Precision = new("--precision") { Description = "what the convolutions compute in while training: fp32, or bf16 (mixed precision, about 2x faster on CPUs with AVX512_BF16 and on GPUs); evaluation and export are always fp32", DefaultValueFactory = _ => Defaults.Precision };
     private static readonly Option<bool> NoExport = new("--no-export") { Description = "do not export the best checkpoint to ONNX at the end" };
     private static readonly Option<string?> Publish = new("--publish") { Description = "also publish the exported model into this models folder (e.g. models), atomically" };
 
@@ -29,7 +32,7 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train a CapsNet on MNIST")
         {
-            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, NoExport, Publish,
+            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, InitFrom, Precision, NoExport, Publish,
             CommonOptions.DataDir, CommonOptions.NoDownload, CommonOptions.Mirrors, CommonOptions.Device, CommonOptions.LibTorchDir,
         };
         command.SetAction(Run);
@@ -54,6 +57,8 @@ public static class TrainCommand
             LimitTrain = result.GetValue(LimitTrain),
             LimitTest = result.GetValue(LimitTest),
             Resume = result.GetValue(Resume),
+            InitFrom = result.GetValue(InitFrom),
+            Precision = result.GetValue(Precision),
             ExportOnnx = !result.GetValue(NoExport),
             PublishDirectory = result.GetValue(Publish),
         };

@@ -15,6 +15,14 @@ public static class CapsNetOnnxGraph
 {
     public const int Opset = 17;
 
+    /// <summary>Names of the trained tensors among the classifier's initializers (a layer's are <c>{layer}_W</c>,
+    /// <c>{layer}_B</c>); <see cref="OnnxWeightImport"/> reads them back.</summary>
+    public const string Conv1Layer = "conv1", PrimaryLayer = "primary", DigitCapsWeights = "digit_caps_W",
+                        DecoderLayer1 = "decoder_fc1", DecoderLayer2 = "decoder_fc2", DecoderLayer3 = "decoder_fc3";
+
+    public static string WeightOf(string layer) => layer + "_W";
+    public static string BiasOf(string layer) => layer + "_B";
+
     /// <summary>image → probabilities, capsules, reconstruction (of the longest capsule).</summary>
     public static GraphProto BuildClassifier(CapsNet model)
     {
@@ -26,8 +34,8 @@ public static class CapsNetOnnxGraph
         var lastAxis = g.Initializer("axis_last", [-1L]);
 
         // Conv1 + ReLU, then PrimaryCaps: a strided convolution read as 32 maps of 8-D capsules.
-        var features = g.Node("Relu", [Conv(g, "conv1", model.Conv1, ModelContract.ImageInput, stride: 1)]);
-        var grid = Conv(g, "primary", model.PrimaryCaps.Conv, features, a.PrimaryStride);          // [N, 32·8, 6, 6]
+        var features = g.Node("Relu", [Conv(g, Conv1Layer, model.Conv1, ModelContract.ImageInput, stride: 1)]);
+        var grid = Conv(g, PrimaryLayer, model.PrimaryCaps.Conv, features, a.PrimaryStride);          // [N, 32·8, 6, 6]
         int cells = a.PrimaryGridSide * a.PrimaryGridSide;
         var byMap = g.Node("Reshape", [grid, g.Initializer("primary_grid_shape", [0L, a.PrimaryMaps, a.PrimaryDims, cells])]);
         var capsuleLast = g.Node("Transpose", [byMap], Ints("perm", 0, 1, 3, 2));                   // [N, 32, 36, 8]
@@ -36,7 +44,7 @@ public static class CapsNetOnnxGraph
 
         // û_j|i = W_ij · u_i as one batched matmul over the inputs i: [I, N, 8] × [I, 8, J·16].
         using var w = model.DigitCaps.Weights.detach().transpose(1, 2).contiguous();                // [I, 8, J·16]
-        var weights = g.Initializer("digit_caps_W", Values(w), w.shape);
+        var weights = g.Initializer(DigitCapsWeights, Values(w), w.shape);
         var perInput = g.Node("Transpose", [primary], Ints("perm", 1, 0, 2));                       // [I, N, 8]
         var products = g.Node("MatMul", [perInput, weights]);                                       // [I, N, J·16]
         var uHatFlat = g.Node("Transpose", [products], Ints("perm", 1, 0, 2));                      // [N, I, J·16]
@@ -111,9 +119,9 @@ public static class CapsNetOnnxGraph
     {
         var flat = g.Node("Reshape", [maskedCapsules,
             g.Initializer($"{g.Graph.Name}_flat_shape", [0L, ModelContract.Classes * ModelContract.CapsuleDims])]);
-        var h1 = g.Node("Relu", [Dense(g, "decoder_fc1", decoder.Hidden1, flat)]);
-        var h2 = g.Node("Relu", [Dense(g, "decoder_fc2", decoder.Hidden2, h1)]);
-        var pixels = g.Node("Sigmoid", [Dense(g, "decoder_fc3", decoder.Output, h2)]);
+        var h1 = g.Node("Relu", [Dense(g, DecoderLayer1, decoder.Hidden1, flat)]);
+        var h2 = g.Node("Relu", [Dense(g, DecoderLayer2, decoder.Hidden2, h1)]);
+        var pixels = g.Node("Sigmoid", [Dense(g, DecoderLayer3, decoder.Output, h2)]);
         return g.Node("Reshape", [pixels, g.Initializer($"{g.Graph.Name}_image_shape",
             [0L, 1, ModelContract.ImageSide, ModelContract.ImageSide])], outputName);
     }
@@ -122,8 +130,8 @@ public static class CapsNetOnnxGraph
     {
         var w = conv.weight!.detach();
         var b = conv.bias!.detach();
-        var weight = g.Initializer($"{name}_W", Values(w), w.shape);
-        var bias = g.Initializer($"{name}_B", Values(b), b.shape);
+        var weight = g.Initializer(WeightOf(name), Values(w), w.shape);
+        var bias = g.Initializer(BiasOf(name), Values(b), b.shape);
         return g.Node("Conv", [input, weight, bias],
                       Ints("kernel_shape", w.shape[2], w.shape[3]), Ints("strides", stride, stride));
     }
@@ -132,7 +140,7 @@ public static class CapsNetOnnxGraph
     {
         var w = linear.weight!.detach();        // [out, in]: Gemm with transB
         var b = linear.bias!.detach();
-        return g.Node("Gemm", [input, g.Initializer($"{name}_W", Values(w), w.shape), g.Initializer($"{name}_B", Values(b), b.shape)],
+        return g.Node("Gemm", [input, g.Initializer(WeightOf(name), Values(w), w.shape), g.Initializer(BiasOf(name), Values(b), b.shape)],
                       Int("transB", 1));
     }
 

@@ -75,6 +75,7 @@ public static class OnnxExporter
             Device = checkpoint.Device,
             SecondsPerEpoch = checkpoint.History.Count == 0 ? null : checkpoint.History.Average(m => m.EpochSeconds),
             TrainingCommand = trainingCommand ?? checkpoint.Settings.Command,
+            InitializedFrom = checkpoint.InitializedFrom?.Describe(),
         };
     }
 

@@ -45,13 +45,22 @@ public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
     public DigitCapsules DigitCaps => digitCaps;
     public Decoder Decoder => decoder;
 
+    /// <summary>What Conv1 and PrimaryCaps compute in while training; evaluation and export always use float32, the
+    /// precision of the exported ONNX model, so every accuracy reported is the served model's.</summary>
+    public ConvolutionPrecision TrainingPrecision
+    {
+        get => primaryCaps.TrainingPrecision;
+        set => primaryCaps.TrainingPrecision = value;
+    }
+
     /// <param name="images">[N, 1, 28, 28] in [0, 1].</param>
     /// <param name="labels">[N] true digits while training (the decoder sees the true capsule);
     /// null at test time (the decoder sees the longest capsule).</param>
     public override CapsNetOutput forward(Tensor images, Tensor? labels)
     {
         using var scope = NewDisposeScope();
-        var features = nn.functional.relu(conv1.forward(images));     // [N, 256, 20, 20]
+        var precision = training ? TrainingPrecision : ConvolutionPrecision.Fp32;
+        var features = nn.functional.relu(MixedPrecisionConvolution.Forward(conv1, images, precision));   // [N, 256, 20, 20]
         var primary = primaryCaps.forward(features);                // u: [N, 1152, 8]
         var digits = digitCaps.forward(primary);                    // v: [N, 10, 16]
         var lengths = Capsules.Length(digits);                      // [N, 10]

@@ -25,11 +25,14 @@ public sealed class PrimaryCapsules : nn.Module<Tensor, Tensor>
 
     public Conv2d Conv => conv;
 
+    /// <summary>Used in training mode only: evaluation and export always compute in float32.</summary>
+    public ConvolutionPrecision TrainingPrecision { get; set; } = ConvolutionPrecision.Fp32;
+
     /// <returns>[N, maps·H·W, dims] squashed capsule vectors.</returns>
     public override Tensor forward(Tensor features)
     {
         using var scope = NewDisposeScope();
-        var grid = conv.forward(features);                      // [N, maps·dims, H, W]
+        var grid = MixedPrecisionConvolution.Forward(conv, features, training ? TrainingPrecision : ConvolutionPrecision.Fp32);  // [N, maps·dims, H, W]
         long n = grid.shape[0], h = grid.shape[2], w = grid.shape[3];
         var capsules = grid.view(n, maps, dims, h, w)
                            .permute(0, 1, 3, 4, 2)              // [N, maps, H, W, dims]

@@ -1,7 +1,10 @@
+using CapsNetService.Training.Model;
+
 namespace CapsNetService.Training.Reporting;
 
 /// <summary>What a training run was asked to do, shown at the top of the report and stored in metrics.json.</summary>
 /// <param name="Command">The command line that started the run, as typed.</param>
+/// <param name="InitializedFrom">The weights the run started from (model version and epochs); null for random weights.</param>
 /// <param name="Device">Where the tensors live, e.g. "cuda:0 (NVIDIA H200)" or "cpu".</param>
 public sealed record RunDescription(
     string Command,
@@ -13,4 +16,6 @@ public sealed record RunDescription(
     double LearningRateDecay,
     int TrainImages,
     int TestImages,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    ConvolutionPrecision Precision = ConvolutionPrecision.Fp32,
+    string? InitializedFrom = null);

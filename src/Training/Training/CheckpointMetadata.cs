@@ -16,4 +16,6 @@ public sealed record CheckpointMetadata
     public required DateTimeOffset StartedAt { get; init; }
     public required DateTimeOffset SavedAt { get; init; }
     public string ProducerVersion { get; init; } = Producer.Version;
+    /// <summary>The weights the run started from; null when they were random. <see cref="Epoch"/> counts its epochs too.</summary>
+    public InitialWeights? InitializedFrom { get; init; }
 }

@@ -41,6 +41,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
         if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed);
 
         CapsNet model;
+        InitialWeights? initializedFrom = null;
         var history = new List<EpochMetrics>();
         var startedAt = DateTimeOffset.UtcNow;
         if (options.Resume && File.Exists(lastPath))
@@ -51,13 +52,33 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
                                               + "resume with the same --routing-iterations or start a new --output folder");
             history.AddRange(metadata.History);
             startedAt = metadata.StartedAt;
+            initializedFrom = metadata.InitializedFrom;
             progress.Log($"Resuming from {lastPath}: {metadata.Epoch} epoch(s) done.");
+            if (options.InitFrom is not null)
+                progress.Log($"--init-from is not used: the run being resumed started from {initializedFrom?.Describe() ?? "random weights"}.");
         }
         else
         {
             if (options.Resume) progress.Log($"Nothing to resume in {runDirectory}; starting afresh.");
-            model = new CapsNet(options.Architecture).to(device);
+            if (options.InitFrom is { } initFrom)
+            {
+                (model, initializedFrom) = InitialWeights.Load(initFrom, options.Architecture, device);
+                if (options.Epochs <= initializedFrom.Epochs)
+                {
+                    model.Dispose();
+                    throw new ArgumentException($"--epochs {options.Epochs} counts the {initializedFrom.Epochs} epochs of "
+                                                + $"{initializedFrom.Describe()} too; ask for more than {initializedFrom.Epochs}");
+                }
+                progress.Log($"Starting from {initializedFrom.Describe()}: {initializedFrom.Path}");
+            }
+            else
+            {
+                model = new CapsNet(options.Architecture).to(device);
+            }
         }
+        // A model trained for E epochs goes on at epoch E + 1, with that epoch's learning rate.
+        int priorEpochs = initializedFrom?.Epochs ?? 0;
+        model.TrainingPrecision = options.Precision;
 
         using var _ = model;
         using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
@@ -65,12 +86,14 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
             throw new CheckpointException($"{lastPath} holds no optimizer state and cannot be resumed");
 
         var settings = new TrainingSettings(options.Seed, options.BatchSize, options.LearningRate, options.LearningRateDecay,
-                                            options.MaxShift, options.Epochs, options.LimitTrain, options.LimitTest, command);
+                                            options.MaxShift, options.Epochs, options.LimitTrain, options.LimitTest, command,
+                                            options.Precision);
         var run = new RunDescription(command, TorchRuntime.Describe(device), options.Seed, options.BatchSize,
                                      options.RoutingIterations, options.LearningRate, options.LearningRateDecay,
-                                     train.Count, test.Count, startedAt);
+                                     train.Count, test.Count, startedAt,
+                                     options.Precision, initializedFrom?.Describe());
 
-        for (int epoch = history.Count + 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = priorEpochs + history.Count + 1; epoch <= options.Epochs; epoch++)
         {
             double learningRate = options.LearningRate * Math.Pow(options.LearningRateDecay, epoch - 1);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
@@ -104,6 +127,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
                 Device = TorchRuntime.Describe(device),
                 StartedAt = startedAt,
                 SavedAt = DateTimeOffset.UtcNow,
+                InitializedFrom = initializedFrom,
             };
             // Best first: if the run dies between the two writes, "last" still names the previous epoch.
             if (ReferenceEquals(BestEpoch.Of(history), metrics))

@@ -20,6 +20,10 @@ public sealed record TrainingOptions
     public int? LimitTrain { get; init; }
     public int? LimitTest { get; init; }
     public bool Resume { get; init; }
+    /// <summary>Start from these weights (a checkpoint or a published capsnet.onnx) instead of random ones; null = random.</summary>
+    public string? InitFrom { get; init; }
+    /// <summary>What the convolutions compute in while training; evaluation and export are always float32.</summary>
+    public ConvolutionPrecision Precision { get; init; } = ConvolutionPrecision.Fp32;
     /// <summary>Export the best checkpoint to ONNX in the run folder when training ends.</summary>
     public bool ExportOnnx { get; init; } = true;
     /// <summary>Also publish the exported model into this models folder (atomically); null = don't.</summary>
@@ -38,5 +42,6 @@ public sealed record TrainingOptions
         if (MaxShift is < 0 or > 8) yield return "--max-shift must be between 0 and 8 pixels";
         if (LimitTrain is < 1) yield return "--limit-train must be at least 1";
         if (LimitTest is < 1) yield return "--limit-test must be at least 1";
+        if (InitFrom is { } initFrom && !File.Exists(initFrom)) yield return $"--init-from: no such file: {Path.GetFullPath(initFrom)}";
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using CapsNetService.Common;
 using CapsNetService.Tests;
+using CapsNetService.Training.Training;
 
 namespace CapsNetService.Training.Tests.Cli;
 
@@ -58,6 +59,24 @@ public sealed class TrainerCliTests : IDisposable
         var badEpochs = Run("train", "--epochs", "0", "--output", RunDir);
         Assert.Equal(2, badEpochs.ExitCode);
         Assert.Contains("--epochs must be at least 1", badEpochs.Output);
+
+        var noWeights = Run("train", "--init-from", Path.Combine(folder, "nope.onnx"), "--output", RunDir);
+        Assert.Equal(2, noWeights.ExitCode);
+        Assert.Contains("--init-from: no such file", noWeights.Output);
+
+        var badPrecision = Run("train", "--precision", "fp16", "--output", RunDir);
+        Assert.NotEqual(0, badPrecision.ExitCode);
+        Assert.Contains("fp16", badPrecision.Output);
+        Assert.DoesNotContain("   at ", badPrecision.Output);
+
+        var notAModel = Path.Combine(folder, "not-a-model.onnx");
+        File.WriteAllText(notAModel, "this is not an ONNX file");
+        var badWeights = Run("train", "--init-from", notAModel, "--data-dir", RepositoryPaths.MnistDirectory, "--no-download",
+                             "--output", RunDir, "--device", "cpu");
+        Assert.Equal(1, badWeights.ExitCode);
+        Assert.Contains(notAModel, badWeights.Output);
+        Assert.DoesNotContain("   at ", badWeights.Output);
+        Assert.False(File.Exists(Trainer.LastCheckpointPath(RunDir)));
 
         var missing = Run("export", "--checkpoint", Path.Combine(folder, "nope.ckpt"), "--out", Path.Combine(folder, "models"));
         Assert.Equal(1, missing.ExitCode);
