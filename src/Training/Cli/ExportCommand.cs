@@ -17,17 +17,23 @@ public static class ExportCommand
         DefaultValueFactory = _ => "models",
     };
 
+    public static readonly Option<bool> OnlyIfBetter = new("--only-if-better")
+    {
+        Description = "leave a models folder alone when the model it holds claims at least this one's test accuracy",
+    };
+
     public static Command Create()
     {
         var command = new Command("export", "Export a checkpoint to ONNX and publish it atomically into a models folder")
         {
-            CheckpointPath, Out, CommonOptions.DataDir,
+            CheckpointPath, Out, OnlyIfBetter, CommonOptions.DataDir,
         };
         command.SetAction(result =>
         {
             var outPath = result.GetValue(Out)!;
             var directory = outPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(Path.GetFullPath(outPath))! : outPath;
-            var export = OnnxExporter.Export(result.GetValue(CheckpointPath)!, [directory], RealCheckImages(result.GetValue(CommonOptions.DataDir)!));
+            var export = OnnxExporter.Export(result.GetValue(CheckpointPath)!, [directory], RealCheckImages(result.GetValue(CommonOptions.DataDir)!),
+                                             onlyIfBetter: result.GetValue(OnlyIfBetter));
             Report(export);
             return ExitCodes.Success;
         });
@@ -48,9 +54,14 @@ public static class ExportCommand
 
     public static void Report(ExportResult export)
     {
-        AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
-                               + $"(test accuracy {export.Metadata.TestAccuracy:P2}) into {Markup.Escape(string.Join(", ", export.Directories))}: "
-                               + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
+        if (export.Directories.Count > 0)
+            AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
+                                   + $"(test accuracy {export.Metadata.TestAccuracy:P2}) into {Markup.Escape(string.Join(", ", export.Directories))}: "
+                                   + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
+        foreach (var (directory, published) in export.KeptBetter)
+            AnsiConsole.MarkupLine($"[yellow]Not published into {Markup.Escape(directory)}[/]: it holds {Markup.Escape(published.ModelVersion)} "
+                                   + $"(test accuracy {published.TestAccuracy:P2}), at least as accurate as {Markup.Escape(export.Metadata.ModelVersion)} "
+                                   + $"({export.Metadata.TestAccuracy:P2}).");
         AnsiConsole.MarkupLine($"[grey]ONNX Runtime check: {Markup.Escape(export.Parity.ToString())}[/]");
     }
 }

@@ -32,7 +32,7 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train a CapsNet on MNIST")
         {
-            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, InitFrom, Precision, NoExport, Publish,
+            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, InitFrom, Precision, NoExport, Publish, ExportCommand.OnlyIfBetter,
             CommonOptions.DataDir, CommonOptions.NoDownload, CommonOptions.Mirrors, CommonOptions.Device, CommonOptions.LibTorchDir,
         };
         command.SetAction(Run);
@@ -61,6 +61,7 @@ public static class TrainCommand
             Precision = result.GetValue(Precision),
             ExportOnnx = !result.GetValue(NoExport),
             PublishDirectory = result.GetValue(Publish),
+            PublishOnlyIfBetter = result.GetValue(ExportCommand.OnlyIfBetter),
         };
         var problems = options.Validate().ToList();
         if (problems.Count > 0)
@@ -91,7 +92,8 @@ public static class TrainCommand
         {
             List<string> targets = [Path.Combine(outcome.RunDirectory, "model")];
             if (options.PublishDirectory is { } models) targets.Add(models);
-            var export = OnnxExporter.Export(outcome.BestCheckpoint, targets, ExportCommand.CheckImages(test), command);
+            var export = OnnxExporter.Export(outcome.BestCheckpoint, targets, ExportCommand.CheckImages(test), command,
+                                             options.PublishOnlyIfBetter);
             ExportCommand.Report(export);
         }
         return ExitCodes.Success;

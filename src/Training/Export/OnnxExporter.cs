@@ -7,7 +7,11 @@ using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Export;
 
-public sealed record ExportResult(IReadOnlyList<string> Directories, ModelMetadata Metadata, ParityReport Parity, long ClassifierBytes, long DecoderBytes);
+/// <param name="Directories">Where the model was published.</param>
+/// <param name="KeptBetter">Folders left as they were because they already hold a model at least as accurate
+/// (only with <c>onlyIfBetter</c>), with that model's metadata.</param>
+public sealed record ExportResult(IReadOnlyList<string> Directories, ModelMetadata Metadata, ParityReport Parity, long ClassifierBytes, long DecoderBytes,
+                                  IReadOnlyList<(string Directory, ModelMetadata Published)> KeptBetter);
 
 public sealed class ExportCheckFailedException(string message) : Exception(message);
 
@@ -21,8 +25,10 @@ public static class OnnxExporter
 
     /// <param name="outputDirectories">Each receives the same files (e.g. the run folder and the service's models folder).</param>
     /// <param name="checkImages">[k × 784] real images in [0, 1] for the parity check; random images when null.</param>
+    /// <param name="onlyIfBetter">Leave a folder alone when the model it holds claims at least the new model's test
+    /// accuracy (a folder whose metadata cannot be read is published into).</param>
     public static ExportResult Export(string checkpointPath, IReadOnlyList<string> outputDirectories, float[]? checkImages = null,
-                                      string? trainingCommand = null)
+                                      string? trainingCommand = null, bool onlyIfBetter = false)
     {
         // Everything that can fail on a bad checkpoint happens before the models folder is touched.
         var (model, checkpoint) = Checkpoint.LoadModel(checkpointPath, CPU);
@@ -37,8 +43,19 @@ public static class OnnxExporter
             throw new ExportCheckFailedException(
                 $"ONNX Runtime disagrees with TorchSharp on the exported graph ({parity}; tolerance {ParityReport.Tolerance}); nothing was written");
 
-        foreach (var directory in outputDirectories) ModelPublisher.Publish(directory, classifier, decoder, metadata);
-        return new ExportResult(outputDirectories.Select(Path.GetFullPath).ToList(), metadata, parity, classifier.Length, decoder.Length);
+        var published = new List<string>();
+        var keptBetter = new List<(string, ModelMetadata)>();
+        foreach (var directory in outputDirectories.Select(Path.GetFullPath))
+        {
+            if (onlyIfBetter && PublishedMetadata(directory) is { } current && current.TestAccuracy >= metadata.TestAccuracy)
+            {
+                keptBetter.Add((directory, current));
+                continue;
+            }
+            ModelPublisher.Publish(directory, classifier, decoder, metadata);
+            published.Add(directory);
+        }
+        return new ExportResult(published, metadata, parity, classifier.Length, decoder.Length, keptBetter);
     }
 
     public static ModelProto ToModel(GraphProto graph, ModelMetadata metadata, string description)
@@ -77,6 +94,21 @@ public static class OnnxExporter
             TrainingCommand = trainingCommand ?? checkpoint.Settings.Command,
             InitializedFrom = checkpoint.InitializedFrom?.Describe(),
         };
+    }
+
+    /// <summary>The metadata of the model a folder holds; null when it holds none or it cannot be read.</summary>
+    private static ModelMetadata? PublishedMetadata(string directory)
+    {
+        var path = Path.Combine(directory, ModelContract.MetadataFileName);
+        if (!File.Exists(path) || !File.Exists(Path.Combine(directory, ModelContract.ModelFileName))) return null;
+        try
+        {
+            return ModelMetadata.FromJson(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static float[] RandomImages(int count)

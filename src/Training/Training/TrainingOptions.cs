@@ -28,6 +28,8 @@ public sealed record TrainingOptions
     public bool ExportOnnx { get; init; } = true;
     /// <summary>Also publish the exported model into this models folder (atomically); null = don't.</summary>
     public string? PublishDirectory { get; init; }
+    /// <summary>Leave a models folder alone when its model claims at least the new one's test accuracy.</summary>
+    public bool PublishOnlyIfBetter { get; init; }
 
     public CapsNetArchitecture Architecture => CapsNetArchitecture.Paper with { RoutingIterations = RoutingIterations };
 

@@ -161,6 +161,33 @@ public sealed class OnnxExporterTests(TrainingRunFixture run) : IDisposable
         Assert.Contains("models folder", error.Message);
     }
 
+    [Fact]
+    public void Only_if_better_leaves_a_folder_holding_a_model_at_least_as_accurate_untouched()
+    {
+        var first = ExportBest();
+        var before = Snapshot();
+        var again = OnnxExporter.Export(run.Result.BestCheckpoint, [models], onlyIfBetter: true);
+        Assert.Empty(again.Directories);
+        Assert.Equal(first.Metadata, Assert.Single(again.KeptBetter).Published);
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public void Only_if_better_replaces_a_less_accurate_model_and_publishes_into_an_empty_folder()
+    {
+        ExportBest();
+        var metadataPath = Path.Combine(models, ModelContract.MetadataFileName);
+        var published = ModelMetadata.FromJson(File.ReadAllText(metadataPath));
+        File.WriteAllText(metadataPath, (published with { TestAccuracy = published.TestAccuracy - 0.01 }).ToJson());
+        var empty = Path.Combine(models, "empty");
+
+        var export = OnnxExporter.Export(run.Result.BestCheckpoint, [models, empty], onlyIfBetter: true);
+        Assert.Equal([models, empty], export.Directories);
+        Assert.Empty(export.KeptBetter);
+        Assert.Equal(published.TestAccuracy, ModelMetadata.FromJson(File.ReadAllText(metadataPath)).TestAccuracy);
+        Assert.True(File.Exists(Path.Combine(empty, ModelContract.ModelFileName)));
+    }
+
     private Dictionary<string, string> Snapshot() =>
         Directory.GetFiles(models).ToDictionary(f => Path.GetFileName(f)!, f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 }
