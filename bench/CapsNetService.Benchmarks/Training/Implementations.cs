@@ -11,6 +11,7 @@ public sealed record Implementation(string Name, string Description, Func<nn.Mod
                                    bool MallocTuning = false)
 {
     public const string Trainer = "trainer";
+    public const string TrainerBf16 = "trainer-bf16";
     public const string Naive = "naive";
     public const string MallocSuffix = "+mallopt";
 
@@ -20,6 +21,9 @@ public sealed record Implementation(string Name, string Description, Func<nn.Mod
     [
         new(Trainer, "src/Training's CapsNet (vectorised), as Trainer runs it",
             () => { manual_seed(seed); return new CapsNet(CapsNetArchitecture.Paper); }),
+        new(TrainerBf16, "the same with `--precision bf16`: Conv1 and PrimaryCaps in bfloat16 while training (mixed precision), "
+                         + "so not the same function to 1e-4 by design",
+            () => { manual_seed(seed); return new CapsNet(CapsNetArchitecture.Paper) { TrainingPrecision = ConvolutionPrecision.Bf16 }; }),
         new(Naive, "baseline (bench/…/Baselines/NaiveCapsNet.cs): one PrimaryCaps conv per capsule dimension, "
                    + "û by the 5-D broadcast matmul, routing with loops over the 10 parents",
             () =>
