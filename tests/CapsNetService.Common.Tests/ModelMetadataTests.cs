@@ -58,8 +58,10 @@ public sealed class ModelMetadataTests
         Assert.Equal("50", properties["capsnet.epochs"]);
         Assert.Equal("0.9966", properties["capsnet.testAccuracy"]);
         Assert.Equal("cuda", properties["capsnet.device"]);
-        Assert.Equal(12, properties.Count);
+        Assert.Equal("model 20261128-e11-c6b2f2ee (11 epochs)", properties["capsnet.initializedFrom"]);
+        Assert.Equal(13, properties.Count);
         Assert.False(Minimal.ToProperties().ContainsKey("capsnet.seed"));
+        Assert.False(Minimal.ToProperties().ContainsKey("capsnet.initializedFrom"));
     }
 
     [Fact]
