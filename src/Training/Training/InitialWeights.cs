@@ -23,14 +23,15 @@ public sealed record InitialWeights(string Path, string Sha256, int Epochs, stri
         var sha256 = Checkpoint.Sha256(fullPath);
         if (IsZip(fullPath))
         {
-            var (model, metadata) = Checkpoint.LoadModel(fullPath, device);
-            if (!SameWeights(metadata.Architecture, architecture))
+            var (loaded, metadata) = Checkpoint.LoadModel(fullPath, device);
+            using (loaded)
             {
-                model.Dispose();
-                throw new CheckpointException($"{fullPath} holds a CapsNet of another shape ({metadata.Architecture})");
+                if (!SameWeights(metadata.Architecture, architecture))
+                    throw new CheckpointException($"{fullPath} holds a CapsNet of another shape ({metadata.Architecture})");
+                var model = new CapsNet(architecture).to(device);
+                model.load_state_dict(loaded.state_dict());
+                return (model, new InitialWeights(fullPath, sha256, metadata.Epoch, null));
             }
-            model.DigitCaps.RoutingIterations = architecture.RoutingIterations;
-            return (model, new InitialWeights(fullPath, sha256, metadata.Epoch, null));
         }
         var (imported, published) = OnnxWeightImport.Load(fullPath, architecture);
         return (imported.to(device), new InitialWeights(fullPath, sha256, published.Epochs, published.ModelVersion));

@@ -61,20 +61,9 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
         {
             if (options.Resume) progress.Log($"Nothing to resume in {runDirectory}; starting afresh.");
             if (options.InitFrom is { } initFrom)
-            {
-                (model, initializedFrom) = InitialWeights.Load(initFrom, options.Architecture, device);
-                if (options.Epochs <= initializedFrom.Epochs)
-                {
-                    model.Dispose();
-                    throw new ArgumentException($"--epochs {options.Epochs} counts the {initializedFrom.Epochs} epochs of "
-                                                + $"{initializedFrom.Describe()} too; ask for more than {initializedFrom.Epochs}");
-                }
-                progress.Log($"Starting from {initializedFrom.Describe()}: {initializedFrom.Path}");
-            }
+                (model, initializedFrom) = LoadInitialWeights(initFrom);
             else
-            {
                 model = new CapsNet(options.Architecture).to(device);
-            }
         }
         // A model trained for E epochs goes on at epoch E + 1, with that epoch's learning rate.
         int priorEpochs = initializedFrom?.Epochs ?? 0;
@@ -137,6 +126,19 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
             progress.EpochCompleted(metrics, evaluation.Confusion);
         }
         return new TrainingResult(runDirectory, bestPath, lastPath, history);
+    }
+
+    private (CapsNet Model, InitialWeights Source) LoadInitialWeights(string path)
+    {
+        var (model, source) = InitialWeights.Load(path, options.Architecture, device);
+        if (options.Epochs <= source.Epochs)
+        {
+            model.Dispose();
+            throw new ArgumentException($"--epochs {options.Epochs} counts the {source.Epochs} epochs of {source.Describe()} too; "
+                                        + $"ask for more than {source.Epochs}");
+        }
+        progress.Log($"Starting from {source.Describe()}: {source.Path}");
+        return (model, source);
     }
 
     private (double Loss, double Accuracy) TrainEpoch(CapsNet model, optim.Optimizer optimizer, MnistSet train, int epoch)

@@ -74,6 +74,21 @@ public sealed class InitialWeightsTests(TrainingRunFixture run) : IDisposable
     }
 
     [Fact]
+    public void A_checkpoint_may_go_on_with_other_routing_iterations_but_not_another_shape()
+    {
+        var twoIterations = run.Options.Architecture with { RoutingIterations = 2 };
+        var (model, _) = InitialWeights.Load(run.Result.LastCheckpoint, twoIterations, CPU);
+        using (model)
+        {
+            Assert.Equal(twoIterations, model.Architecture);
+            Assert.Equal(2, model.DigitCaps.RoutingIterations);
+        }
+        var wider = run.Options.Architecture with { Conv1Channels = 128 };
+        var error = Assert.Throws<CheckpointException>(() => InitialWeights.Load(run.Result.LastCheckpoint, wider, CPU));
+        Assert.Contains("another shape", error.Message);
+    }
+
+    [Fact]
     public void Resuming_such_a_run_keeps_its_origin_and_its_epoch_numbers()
     {
         var (onnx, published) = Publish();
