@@ -467,23 +467,41 @@ else
   fi
   if [[ -f $mnist/train-images-idx3-ubyte.gz && -f $mnist/t10k-labels-idx1-ubyte.gz ]]; then
     for file in "$mnist"/*-ubyte.gz; do ln -s "$file" "$workspace/data/mnist/"; done
-    # The image's CMD, as `docker run capsnet-train` runs it, made quick.
+    # The image's CMD, as `docker run capsnet-train` runs it, made quick. It publishes with --only-if-better, so
+    # a one-epoch model must leave the baked (more accurate) one in place; without the flag it replaces it, and
+    # the running service notices the new capsnet.onnx by its watcher or its poll (Inference:ReloadPollSeconds, 5 s).
     mapfile -t cmd < <(stage_exec_form "$train_file" run CMD)
-    start=$SECONDS
-    if (cd "$workspace" && "$train_exe" "${cmd[@]}" --epochs 1 --limit-train 300 --limit-test 100 --no-download) >"$scratch/train.log" 2>&1; then
-      ok "the trainer ran the image's CMD (1 epoch, 300 images, $((SECONDS - start)) s) and published into models/"
-    else
-      fail "the trainer failed; its last lines:"; tail -n 20 "$scratch/train.log" | sed 's/^/        /'
+    quick=(--epochs 1 --limit-train 300 --limit-test 100 --no-download)
+    run_trainer() { # LABEL ARGS...
+      local label=$1 start=$SECONDS; shift
+      if (cd "$workspace" && "$train_exe" "$@" "${quick[@]}") >"$scratch/train.log" 2>&1; then
+        ok "the trainer ran $label (1 epoch, 300 images, $((SECONDS - start)) s)"
+      else
+        fail "the trainer failed on $label; its last lines:"; tail -n 20 "$scratch/train.log" | sed 's/^/        /'
+      fi
+    }
+    wait_for_new_version() { # BEFORE: prints the version once it differs, or the same one after 60 s
+      local deadline=$((SECONDS + 60))
+      while [[ $(model_version) == "$1" ]] && ((SECONDS < deadline)); do sleep 1; done
+      model_version
+    }
+    run_trainer "the image's CMD" "${cmd[@]}"
+    check "the run folder has checkpoints, metrics and the report" \
+      bash -c 'ls "$1"/runs/latest/checkpoints/*.ckpt && ls "$1"/runs/latest/metrics.csv "$1"/runs/latest/report.html' _ "$workspace"
+    if [[ -f $baked_models/capsnet.onnx ]]; then
+      check "--only-if-better kept the baked model, which claims a higher accuracy" \
+        bash -c 'for f in capsnet.onnx capsnet.decoder.onnx capsnet.json; do cmp -s "$1/$f" "$2/$f" || exit 1; done' _ "$baked_models" "$workspace/models"
+      check "the trainer said why it kept the model" grep -q "Not published into" "$scratch/train.log"
+      sleep 6 # one poll interval: a wrongly published model would show here
+      check "the service still serves the baked model" test "$(model_version)" = "$before"
+      forced=()
+      for arg in "${cmd[@]}"; do [[ $arg == --only-if-better ]] || forced+=("$arg"); done
+      run_trainer "the image's CMD without --only-if-better" "${forced[@]}"
     fi
     for file in capsnet.onnx capsnet.decoder.onnx capsnet.json; do
       check "models/$file was published" test -f "$workspace/models/$file"
     done
-    check "the run folder has checkpoints, metrics and the report" \
-      bash -c 'ls "$1"/runs/latest/checkpoints/*.ckpt && ls "$1"/runs/latest/report.html' _ "$workspace"
-    # The service notices the new capsnet.onnx by its watcher or its poll (Inference:ReloadPollSeconds, 5 s).
-    deadline=$((SECONDS + 60))
-    while [[ $(model_version) == "$before" ]] && ((SECONDS < deadline)); do sleep 1; done
-    after=$(model_version)
+    after=$(wait_for_new_version "$before")
     if [[ -n $after && $after != "$before" ]]; then
       ok "the running service hot-reloaded the published model ($after)"
     else
