@@ -480,11 +480,6 @@ else
         fail "the trainer failed on $label; its last lines:"; tail -n 20 "$scratch/train.log" | sed 's/^/        /'
       fi
     }
-    wait_for_new_version() { # BEFORE: prints the version once it differs, or the same one after 60 s
-      local deadline=$((SECONDS + 60))
-      while [[ $(model_version) == "$1" ]] && ((SECONDS < deadline)); do sleep 1; done
-      model_version
-    }
     run_trainer "the image's CMD" "${cmd[@]}"
     check "the run folder has checkpoints, metrics and the report" \
       bash -c 'ls "$1"/runs/latest/checkpoints/*.ckpt && ls "$1"/runs/latest/metrics.csv "$1"/runs/latest/report.html' _ "$workspace"
@@ -501,7 +496,9 @@ else
     for file in capsnet.onnx capsnet.decoder.onnx capsnet.json; do
       check "models/$file was published" test -f "$workspace/models/$file"
     done
-    after=$(wait_for_new_version "$before")
+    deadline=$((SECONDS + 60))
+    while [[ $(model_version) == "$before" ]] && ((SECONDS < deadline)); do sleep 1; done
+    after=$(model_version)
     if [[ -n $after && $after != "$before" ]]; then
       ok "the running service hot-reloaded the published model ($after)"
     else
