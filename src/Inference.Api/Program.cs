@@ -1,4 +1,5 @@
 using CapsNetService.Inference.Api.Hosting;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings);
@@ -6,7 +7,18 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 app.UseApplicationPipeline();
-app.Run();
+try
+{
+    app.Run();
+}
+catch (OptionsValidationException invalid)
+{
+    // A setting that cannot work is the operator's mistake, not a crash: one line naming the key, exit code 2
+    // (as the trainer does for bad arguments), no unhandled-exception abort. The host has logged the details.
+    Console.Error.WriteLine($"capsnet-api: {invalid.Message}");
+    return 2;
+}
+return 0;
 
 /// <summary>The entry point; public so that the integration tests' WebApplicationFactory can reach it.</summary>
 public partial class Program;

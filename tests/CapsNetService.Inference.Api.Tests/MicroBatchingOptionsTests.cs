@@ -1,6 +1,5 @@
 using CapsNetService.Inference.Api.Options;
 using CapsNetService.Inference.Api.Tests.Support;
-using Microsoft.Extensions.Options;
 
 namespace CapsNetService.Inference.Api.Tests;
 
@@ -41,10 +40,9 @@ public sealed class MicroBatchingOptionsTests
     public void The_service_does_not_start_with_a_batch_size_of_zero()
     {
         using var models = new TemporaryDirectory();
-        using var factory = new CapsNetApiFactory(models.Path, new Dictionary<string, string> { ["Inference:Batching:MaxBatchSize"] = "0" });
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException;
-        Assert.NotNull(validation);
-        Assert.Contains("Inference:Batching:MaxBatchSize must be between 1 and 1024; got 0", validation.Message);
+        var (exitCode, output) = ServiceProcess.RunToExit(TimeSpan.FromSeconds(60),
+            "--model-dir", models.Path, "--Inference:Batching:MaxBatchSize", "0");
+        Assert.True(exitCode == 2, $"exit code {exitCode}\n{output}");
+        Assert.Contains("capsnet-api: Inference:Batching:MaxBatchSize must be between 1 and 1024; got 0", output);
     }
 }

@@ -1,6 +1,5 @@
 using CapsNetService.Inference.Api.Options;
 using CapsNetService.Inference.Api.Tests.Support;
-using Microsoft.Extensions.Options;
 
 namespace CapsNetService.Inference.Api.Tests;
 
@@ -45,10 +44,9 @@ public sealed class OptionsValidationTests
     public void The_service_does_not_start_with_an_unknown_provider()
     {
         using var models = new TemporaryDirectory();
-        using var factory = new CapsNetApiFactory(models.Path, new Dictionary<string, string> { ["Inference:Provider"] = "gpu" });
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException;
-        Assert.NotNull(validation);
-        Assert.Contains("Inference:Provider (--provider) must be auto, cuda or cpu; got 'gpu'", validation.Message);
+        var (exitCode, output) = ServiceProcess.RunToExit(TimeSpan.FromSeconds(60), "--provider", "gpu", "--model-dir", models.Path);
+        Assert.True(exitCode == 2, $"exit code {exitCode}\n{output}");
+        Assert.Contains("capsnet-api: Inference:Provider (--provider) must be auto, cuda or cpu; got 'gpu'", output);
+        Assert.DoesNotContain("Unhandled exception", output);
     }
 }
