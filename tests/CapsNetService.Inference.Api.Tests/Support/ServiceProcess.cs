@@ -4,8 +4,9 @@ namespace CapsNetService.Inference.Api.Tests.Support;
 
 /// <summary>
 /// The real <c>capsnet-api</c> program as a separate process, for what happens before it serves: a start-up that
-/// must fail. (In memory, WebApplicationFactory races the failing host's disposal and may throw
-/// ObjectDisposedException instead of the start-up error, so the error itself cannot be asserted reliably there.)
+/// must fail: its exit code and stderr line are what operators see. (In memory this cannot be asserted: Program turns
+/// the error into exit code 2, so WebApplicationFactory sees an entry point that returned; before that, it raced the
+/// failing host's disposal and could throw ObjectDisposedException instead of the error.)
 /// </summary>
 public static class ServiceProcess
 {
