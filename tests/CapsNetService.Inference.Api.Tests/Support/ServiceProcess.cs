@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CapsNetService.Tests;
 
 namespace CapsNetService.Inference.Api.Tests.Support;
 
@@ -13,25 +13,8 @@ public static class ServiceProcess
     /// <summary>Runs the service with these arguments until it exits (or the timeout kills it).</summary>
     public static (int ExitCode, string Output) RunToExit(TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "capsnet-api.dll"));
         // Port 0: should the start-up wrongly succeed, it binds nothing another test could need.
-        foreach (var argument in (string[])["--urls", "http://127.0.0.1:0", .. arguments]) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            return (-1, $"still running after {timeout.TotalSeconds} s\n{stdout.Result}{stderr.Result}");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var run = ProgramRun.Start("capsnet-api.dll", ["--urls", "http://127.0.0.1:0", .. arguments], timeout);
+        return (run.ExitCode, run.Output);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using CapsNetService.Common;
 using CapsNetService.Tests;
@@ -92,19 +91,7 @@ public sealed class TrainerCliTests : IDisposable
 
     private static (int ExitCode, string Output) Run(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "capsnet-train.dll"));
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
+        var run = ProgramRun.Start("capsnet-train.dll", arguments, environment: new Dictionary<string, string> { ["COLUMNS"] = "200" });
+        return (run.ExitCode, run.Output);
     }
 }

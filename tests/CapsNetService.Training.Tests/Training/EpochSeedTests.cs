@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CapsNetService.Tests;
 using CapsNetService.Training.Training;
 
@@ -37,17 +36,11 @@ public sealed class EpochSeedTests : IDisposable
     private string Train(string name)
     {
         var output = Path.Combine(folder, name);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "capsnet-train.dll"));
-        foreach (var argument in new[] { "train", "--epochs", "2", "--limit-train", "100", "--limit-test", "50", "--batch-size", "50",
-                                         "--seed", "3", "--device", "cpu", "--no-export", "--data-dir", RepositoryPaths.MnistDirectory,
-                                         "--no-download", "--output", output })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, stdout + stderr.Result);
+        var run = ProgramRun.Start("capsnet-train.dll",
+            ["train", "--epochs", "2", "--limit-train", "100", "--limit-test", "50", "--batch-size", "50",
+             "--seed", "3", "--device", "cpu", "--no-export", "--data-dir", RepositoryPaths.MnistDirectory,
+             "--no-download", "--output", output]);
+        Assert.True(run.ExitCode == 0, run.Output);
         return Path.Combine(output, "metrics.csv");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CapsNetService.Tests;
 using CapsNetService.Training.Cli;
 using CapsNetService.Training.Model;
@@ -85,22 +84,16 @@ public sealed class OutputFaultTests : IDisposable
     {
         var blocker = Path.Combine(folder, "blocker");
         File.WriteAllText(blocker, "x");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "capsnet-train.dll"));
-        foreach (var argument in new[] { "train", "--epochs", "1", "--limit-train", "100", "--limit-test", "100", "--device", "cpu",
-                                         "--data-dir", RepositoryPaths.MnistDirectory, "--no-download", "--output", Path.Combine(blocker, "run") })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        var run = ProgramRun.Start("capsnet-train.dll",
+            ["train", "--epochs", "1", "--limit-train", "100", "--limit-test", "100", "--device", "cpu",
+             "--data-dir", RepositoryPaths.MnistDirectory, "--no-download", "--output", Path.Combine(blocker, "run")]);
 
-        Assert.Equal(ExitCodes.Failure, process.ExitCode);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        var line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: the --output folder", line);
         Assert.Contains("nothing was trained", line);
-        Assert.DoesNotContain("Epoch 1/1", stdout.Result);
-        Assert.DoesNotContain("   at ", stderr);
+        Assert.DoesNotContain("Epoch 1/1", run.StandardOutput);
+        Assert.DoesNotContain("   at ", run.StandardError);
     }
 
     private static CheckpointMetadata Metadata(int epoch) => new()
