@@ -5,8 +5,18 @@ using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Tests.Training;
 
+/// <summary>
+/// Runs alone: the trainer seeds libtorch's process-wide generator, so another test drawing random weights in
+/// parallel between the seed and the model's initialisation changes the run (seen once under a full-solution test).
+/// </summary>
+[Collection(Name)]
 public class DeterminismTests
 {
+    public const string Name = "Alone: libtorch's global random generator";
+
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class AloneCollection;
+
     [Fact]
     public void Same_seed_gives_the_same_run_on_cpu()
     {
