@@ -49,7 +49,9 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
         var summary = new Table().Border(TableBorder.Rounded).Title($"Epoch {m.Epoch}")
             .AddColumns("", "loss", "accuracy", "error");
         summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", $"{1 - m.TrainAccuracy:P2}");
-        summary.AddRow("test", $"{m.TestLoss:F5}", $"{m.TestAccuracy:P2}", $"{m.TestError:P2}");
+        summary.AddRow(m.UnaveragedTestAccuracy is null ? "test" : "test (averaged)", $"{m.TestLoss:F5}", $"{m.TestAccuracy:P2}", $"{m.TestError:P2}");
+        if (m.UnaveragedTestAccuracy is { } live)
+            summary.AddRow("test (live)", "", $"{live:P2}", $"{1 - live:P2}");
         summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F0} train images/s, learning rate {m.LearningRate:G4}");
         AnsiConsole.Write(summary);
         AnsiConsole.Write(ConfusionTable(confusion));

@@ -25,6 +25,7 @@ public static class TrainCommand
     private static readonly Option<bool> Resume = new("--resume") { Description = "continue from the output folder's last checkpoint" };
     private static readonly Option<string?> InitFrom = new("--init-from") { Description = "start from these weights instead of random ones: a published capsnet.onnx or a checkpoint; --epochs and the learning-rate schedule count its epochs" };
     private static readonly Option<ConvolutionPrecision> Precision = new("--precision") { Description = "what the convolutions compute in while training: fp32, or bf16 (mixed precision, about 2x faster on CPUs with AVX512_BF16 and on GPUs); evaluation and export are always fp32", DefaultValueFactory = _ => Defaults.Precision };
+    private static readonly Option<double> EmaDecay = new("--ema-decay") { Description = "keep a moving average of the weights, updated after every step with this decay (e.g. 0.9998, an average over about the last 5,000 steps); the average is what is evaluated, kept as best and exported. 0 = off", DefaultValueFactory = _ => Defaults.WeightAverageDecay };
     private static readonly Option<bool> NoExport = new("--no-export") { Description = "do not export the best checkpoint to ONNX at the end" };
     private static readonly Option<string?> Publish = new("--publish") { Description = "also publish the exported model into this models folder (e.g. models), atomically" };
 
@@ -32,7 +33,7 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train a CapsNet on MNIST")
         {
-            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, InitFrom, Precision, NoExport, Publish, ExportCommand.OnlyIfBetter,
+            Epochs, BatchSize, Routing, LearningRate, Decay, MaxShift, Seed, Output, LimitTrain, LimitTest, Resume, InitFrom, Precision, EmaDecay, NoExport, Publish, ExportCommand.OnlyIfBetter,
             CommonOptions.DataDir, CommonOptions.NoDownload, CommonOptions.Mirrors, CommonOptions.Device, CommonOptions.LibTorchDir,
         };
         command.SetAction(Run);
@@ -59,6 +60,7 @@ public static class TrainCommand
             Resume = result.GetValue(Resume),
             InitFrom = result.GetValue(InitFrom),
             Precision = result.GetValue(Precision),
+            WeightAverageDecay = result.GetValue(EmaDecay),
             ExportOnnx = !result.GetValue(NoExport),
             PublishDirectory = result.GetValue(Publish),
             PublishOnlyIfBetter = result.GetValue(ExportCommand.OnlyIfBetter),

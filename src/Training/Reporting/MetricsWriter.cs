@@ -17,7 +17,7 @@ public static partial class MetricsWriter
     public const string JsonFileName = "metrics.json";
 
     public const string CsvHeader =
-        "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second";
+        "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy";
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -54,7 +54,8 @@ public static partial class MetricsWriter
                     Number(e.TestAccuracy),
                     Number(e.TestError),
                     Number(e.EpochSeconds),
-                    Number(e.TrainImagesPerSecond))
+                    Number(e.TrainImagesPerSecond),
+                    e.UnaveragedTestAccuracy is { } unaveraged ? Number(unaveraged) : "")
                 .Append('\n');
         }
         return csv.ToString();

@@ -12,15 +12,18 @@ namespace CapsNetService.Training.Training;
 
 /// <summary>
 /// A checkpoint file: a zip of <c>meta.json</c>, <c>model.bin</c> (TorchSharp weights) and, for the
-/// resumable "last" checkpoint, <c>optimizer.bin</c> (Adam's moments). Written atomically.
+/// resumable "last" checkpoint, <c>optimizer.bin</c> (Adam's moments) and, when the run averages its weights,
+/// <c>average.bin</c> (the moving average, so that a resumed run goes on averaging). Written atomically.
 /// </summary>
 public static class Checkpoint
 {
-    private const string MetaEntry = "meta.json", ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin";
+    private const string MetaEntry = "meta.json", ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin",
+                         AverageEntry = "average.bin";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static void Save(string path, CapsNet model, CheckpointMetadata metadata, optim.Optimizer? optimizer)
+    public static void Save(string path, CapsNet model, CheckpointMetadata metadata, optim.Optimizer? optimizer,
+                            CapsNet? average = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.Write(path, stream =>
@@ -36,6 +39,12 @@ public static class Checkpoint
                 using var state = zip.CreateEntry(OptimizerEntry, CompressionLevel.NoCompression).Open();
                 using var writer = new BinaryWriter(state);
                 helper.save_state_dict(writer);
+            }
+            if (average is not null)
+            {
+                using var averaged = zip.CreateEntry(AverageEntry, CompressionLevel.NoCompression).Open();
+                using var writer = new BinaryWriter(averaged);
+                average.save(writer);
             }
         });
     }
@@ -73,6 +82,21 @@ public static class Checkpoint
         if (zip.GetEntry(OptimizerEntry) is null) return false;
         using var reader = new BinaryReader(Entry(zip, OptimizerEntry, path));
         ((OptimizerHelper)optimizer).load_state_dict(reader);
+        return true;
+    }
+
+    /// <summary>Loads the moving average of the weights into <paramref name="average"/>; false when the checkpoint
+    /// has none (its run did not average).</summary>
+    public static bool LoadAverage(string path, CapsNet average)
+    {
+        using var zip = Open(path);
+        if (zip.GetEntry(AverageEntry) is null) return false;
+        using var reader = new BinaryReader(Entry(zip, AverageEntry, path));
+        // Read on the CPU, then copy into the average wherever it lives.
+        using var loaded = new CapsNet(average.Architecture);
+        loaded.load(reader);
+        loaded.to(average.parameters().First().device);
+        average.load_state_dict(loaded.state_dict());
         return true;
     }
 

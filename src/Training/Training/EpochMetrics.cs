@@ -10,6 +10,9 @@ public sealed record EpochMetrics
     public required double TestLoss { get; init; }
     public required double TestAccuracy { get; init; }
     public double TestError => 1 - TestAccuracy;
+    /// <summary>With weight averaging on, <see cref="TestAccuracy"/> is the averaged weights'; this is the live
+    /// (last step's) weights', for comparison. Null when averaging is off.</summary>
+    public double? UnaveragedTestAccuracy { get; init; }
     public required double EpochSeconds { get; init; }
     public required double TrainImagesPerSecond { get; init; }
 }

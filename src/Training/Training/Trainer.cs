@@ -15,7 +15,9 @@ public sealed record TrainingResult(string RunDirectory, string BestCheckpoint, 
 /// The training loop: Adam on margin + reconstruction loss, one random shift per image, an evaluation on the
 /// test set, a checkpoint and a refreshed report after every epoch. A run killed at any point resumes from its
 /// last completed epoch with <see cref="TrainingOptions.Resume"/>, and continues exactly as if never stopped
-/// (shuffling and shifts are seeded by (seed, epoch), Adam's moments are in the checkpoint).
+/// (shuffling and shifts are seeded by (seed, epoch), Adam's moments are in the checkpoint). With
+/// <see cref="TrainingOptions.WeightAverageDecay"/> set, a moving average of the weights is kept beside them, and the
+/// average is what each epoch evaluates and what the best checkpoint holds.
 /// </summary>
 public sealed class Trainer(TrainingOptions options, Device device, ITrainingProgress progress)
 {
@@ -73,10 +75,11 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
         using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
         if (history.Count > 0 && !Checkpoint.LoadOptimizer(lastPath, optimizer))
             throw new CheckpointException($"{lastPath} holds no optimizer state and cannot be resumed");
+        using var average = StartAverage(model, history.Count > 0 ? lastPath : null);
 
         var settings = new TrainingSettings(options.Seed, options.BatchSize, options.LearningRate, options.LearningRateDecay,
                                             options.MaxShift, options.Epochs, options.LimitTrain, options.LimitTest, command,
-                                            options.Precision);
+                                            options.Precision, options.WeightAverageDecay);
         var run = new RunDescription(command, TorchRuntime.Describe(device), options.Seed, options.BatchSize,
                                      options.RoutingIterations, options.LearningRate, options.LearningRateDecay,
                                      train.Count, test.Count, startedAt,
@@ -88,11 +91,17 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
             foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
 
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, epoch);
+            var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, average, train, epoch);
             double trainSeconds = clock.Elapsed.TotalSeconds;
+            var evaluated = average?.Model ?? model;
             EvaluationResult evaluation = null!;
-            progress.Track($"Epoch {epoch}/{options.Epochs} test", CeilDiv(test.Count, Evaluator.DefaultBatchSize),
-                           step => evaluation = Evaluator.Evaluate(model, test, device, loss, onBatch: _ => step("")));
+            progress.Track($"Epoch {epoch}/{options.Epochs} test{(average is null ? "" : " (averaged weights)")}",
+                           CeilDiv(test.Count, Evaluator.DefaultBatchSize),
+                           step => evaluation = Evaluator.Evaluate(evaluated, test, device, loss, onBatch: _ => step("")));
+            double? unaveragedAccuracy = null;
+            if (average is not null)
+                progress.Track($"Epoch {epoch}/{options.Epochs} test (live weights)", CeilDiv(test.Count, Evaluator.DefaultBatchSize),
+                               step => unaveragedAccuracy = Evaluator.Evaluate(model, test, device, loss, onBatch: _ => step("")).Accuracy);
 
             var metrics = new EpochMetrics
             {
@@ -102,6 +111,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
                 TrainAccuracy = trainAccuracy,
                 TestLoss = evaluation.Loss,
                 TestAccuracy = evaluation.Accuracy,
+                UnaveragedTestAccuracy = unaveragedAccuracy,
                 EpochSeconds = clock.Elapsed.TotalSeconds,
                 TrainImagesPerSecond = train.Count / trainSeconds,
             };
@@ -120,12 +130,23 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
             };
             // Best first: if the run dies between the two writes, "last" still names the previous epoch.
             if (ReferenceEquals(BestEpoch.Of(history), metrics))
-                Checkpoint.Save(bestPath, model, checkpointMetadata, optimizer: null);
-            Checkpoint.Save(lastPath, model, checkpointMetadata, optimizer);
+                Checkpoint.Save(bestPath, evaluated, checkpointMetadata, optimizer: null);
+            Checkpoint.Save(lastPath, model, checkpointMetadata, optimizer, average?.Model);
             TrainingReport.Write(runDirectory, run, history, evaluation.Confusion, evaluation.Sample);
             progress.EpochCompleted(metrics, evaluation.Confusion);
         }
         return new TrainingResult(runDirectory, bestPath, lastPath, history);
+    }
+
+    /// <summary>The moving average of the weights, when the options ask for one: the resumed run's, or a new one
+    /// starting at the model's weights.</summary>
+    private WeightAverage? StartAverage(CapsNet model, string? resumedFrom)
+    {
+        if (options.WeightAverageDecay == 0) return null;
+        var average = new WeightAverage(model, options.WeightAverageDecay, device);
+        if (resumedFrom is not null && !Checkpoint.LoadAverage(resumedFrom, average.Model))
+            progress.Log($"{resumedFrom} holds no weight average; averaging starts again from its weights.");
+        return average;
     }
 
     private (CapsNet Model, InitialWeights Source) LoadInitialWeights(string path)
@@ -141,7 +162,8 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
         return (model, source);
     }
 
-    private (double Loss, double Accuracy) TrainEpoch(CapsNet model, optim.Optimizer optimizer, MnistSet train, int epoch)
+    private (double Loss, double Accuracy) TrainEpoch(CapsNet model, optim.Optimizer optimizer, WeightAverage? average,
+                                                      MnistSet train, int epoch)
     {
         model.train();
         // Shuffling and shifting depend only on (seed, epoch), so a resumed run sees the same batches.
@@ -162,6 +184,7 @@ public sealed class Trainer(TrainingOptions options, Device device, ITrainingPro
                 int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
                 var (images, labels) = MnistBatch.Create(train, order.AsSpan(start, count), device, options.MaxShift, random);
                 OptimisationStep.Run(model, optimizer, loss, images, labels, lossSum, correct);
+                average?.Update();
                 seen += count;
                 // Reading values back synchronises with the GPU; do it only now and then.
                 if (b % 10 == 9 || b == batches - 1)

@@ -24,6 +24,9 @@ public sealed record TrainingOptions
     public string? InitFrom { get; init; }
     /// <summary>What the convolutions compute in while training; evaluation and export are always float32.</summary>
     public ConvolutionPrecision Precision { get; init; } = ConvolutionPrecision.Fp32;
+    /// <summary>Decay of the moving average of the weights updated after every step (see <see cref="WeightAverage"/>);
+    /// 0 = off. When on, the average is what is evaluated, checkpointed as best and exported.</summary>
+    public double WeightAverageDecay { get; init; }
     /// <summary>Export the best checkpoint to ONNX in the run folder when training ends.</summary>
     public bool ExportOnnx { get; init; } = true;
     /// <summary>Also publish the exported model into this models folder (atomically); null = don't.</summary>
@@ -41,6 +44,7 @@ public sealed record TrainingOptions
         if (RoutingIterations < 1) yield return "--routing-iterations must be at least 1";
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) yield return "--learning-rate must be a positive number";
         if (!(LearningRateDecay > 0 && LearningRateDecay <= 1)) yield return "--lr-decay must be in (0, 1]";
+        if (!(WeightAverageDecay >= 0 && WeightAverageDecay < 1)) yield return "--ema-decay must be in [0, 1) (0 = no averaging)";
         if (MaxShift is < 0 or > 8) yield return "--max-shift must be between 0 and 8 pixels";
         if (LimitTrain is < 1) yield return "--limit-train must be at least 1";
         if (LimitTest is < 1) yield return "--limit-test must be at least 1";
