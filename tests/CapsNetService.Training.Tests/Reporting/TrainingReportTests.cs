@@ -112,19 +112,28 @@ public sealed class TrainingReportTests : IDisposable
 
         var lines = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
         Assert.Equal(
-            "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second",
+            "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy",
             lines[0]);
         Assert.Equal(epochs + 1, lines.Length);
         for (int i = 0; i < epochs; i++)
         {
             var fields = lines[i + 1].Split(',');
-            Assert.Equal(9, fields.Length);
-            var values = fields.Select(f => double.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(10, fields.Length);
+            Assert.Equal("", fields[9]);   // no weight averaging in this run
+            var values = fields.Take(9).Select(f => double.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
             var e = history[i];
             Assert.Equal(
                 new[] { e.Epoch, e.LearningRate, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.TestError, e.EpochSeconds, e.TrainImagesPerSecond },
                 values);
         }
+    }
+
+    [Fact]
+    public void Metrics_csv_gives_the_live_weights_accuracy_of_an_averaging_run()
+    {
+        var averaged = History(1)[0] with { UnaveragedTestAccuracy = 0.9875 };
+        var row = MetricsWriter.ToCsv([averaged]).Split('\n')[1].Split(',');
+        Assert.Equal("0.9875", row[9]);
     }
 
     [Theory]
