@@ -15,11 +15,10 @@ namespace CapsNetService.Common.Tests;
 /// </summary>
 internal static class TestImages
 {
-    private static readonly Lazy<MnistSet> TestSet = new(() => MnistIdxReader.ReadSet(
-        RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"), RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz")));
+    private static MnistSet TestSet => RealMnist.Test;
 
     /// <summary>Test digit <paramref name="index"/>: 784 bytes, white (255) on black (0).</summary>
-    public static byte[] MnistDigit(int index) => TestSet.Value.Image(index).ToArray();
+    public static byte[] MnistDigit(int index) => TestSet.Image(index).ToArray();
 
     public static float[] ToFloats(byte[] pixels) => Array.ConvertAll(pixels, p => p / 255f);
 

@@ -15,8 +15,7 @@ public class ShippedModelTests
     public void Shipped_model_reaches_its_claimed_accuracy_on_the_full_mnist_test_set()
     {
         var claimed = ModelMetadata.FromJson(File.ReadAllText(Path.Combine(Models, ModelContract.MetadataFileName)));
-        var test = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"),
-                                          RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz"));
+        var test = RealMnist.Test;
         Assert.Equal(10_000, test.Count);
 
         using var session = new InferenceSession(Path.Combine(Models, ModelContract.ModelFileName));

@@ -10,10 +10,9 @@ namespace CapsNetService.Inference.Api.Tests.Support;
 /// colour, blank pictures, a decompression bomb, broken files.</summary>
 public static class TestImages
 {
-    private static readonly Lazy<MnistSet> TestSet = new(() => MnistIdxReader.ReadSet(
-        RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"), RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz")));
+    private static MnistSet TestSet => RealMnist.Test;
 
-    public static MnistSet Mnist => TestSet.Value;
+    public static MnistSet Mnist => TestSet;
 
     public static int Label(int index) => Mnist.Labels[index];
 

@@ -6,8 +6,7 @@ namespace CapsNetService.Training.Tests.Data;
 
 public class RandomShiftTests
 {
-    private static readonly MnistSet Test = MnistIdxReader.ReadSet(
-        RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"), RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz")).Take(200);
+    private static readonly MnistSet Test = RealMnist.Test.Take(200);
 
     [Theory]
     [InlineData(0, 0)]

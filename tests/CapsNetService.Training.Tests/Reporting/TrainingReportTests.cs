@@ -14,8 +14,7 @@ namespace CapsNetService.Training.Tests.Reporting;
 public sealed class TrainingReportTests : IDisposable
 {
     private const int SampleSize = 10;
-    private static readonly Lazy<MnistSet> TestDigits = new(() => MnistIdxReader.ReadSet(
-        RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"), RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz")).Take(1000));
+    private static readonly Lazy<MnistSet> TestDigits = new(() => RealMnist.Test.Take(1000));
 
     private static readonly string[] ReportFiles =
         ["metrics.csv", "metrics.json", "loss.png", "accuracy.png", "reconstructions.png", "report.html"];

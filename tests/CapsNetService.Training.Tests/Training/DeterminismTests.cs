@@ -20,10 +20,7 @@ public class DeterminismTests
     [Fact]
     public void Same_seed_gives_the_same_run_on_cpu()
     {
-        var train = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("train-images-idx3-ubyte.gz"),
-                                           RepositoryPaths.MnistFile("train-labels-idx1-ubyte.gz"));
-        var test = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"),
-                                          RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz"));
+        var (train, test) = (RealMnist.Train, RealMnist.Test);
         var results = new List<EpochMetrics>();
         for (int attempt = 0; attempt < 2; attempt++)
         {

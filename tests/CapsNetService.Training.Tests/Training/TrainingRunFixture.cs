@@ -14,10 +14,8 @@ public sealed class TrainingRunFixture : IDisposable
 
     public TrainingRunFixture()
     {
-        Train = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("train-images-idx3-ubyte.gz"),
-                                       RepositoryPaths.MnistFile("train-labels-idx1-ubyte.gz"));
-        Test = MnistIdxReader.ReadSet(RepositoryPaths.MnistFile("t10k-images-idx3-ubyte.gz"),
-                                      RepositoryPaths.MnistFile("t10k-labels-idx1-ubyte.gz"));
+        Train = RealMnist.Train;
+        Test = RealMnist.Test;
         RunDirectory = Directory.CreateTempSubdirectory("capsnet-train-").FullName;
         Options = new TrainingOptions
         {

@@ -58,7 +58,7 @@ public sealed class WeightAverageTests : IDisposable
     [Fact]
     public void An_averaging_run_evaluates_and_keeps_the_average_and_resumes_it_exactly()
     {
-        var (train, test) = (Mnist("train"), Mnist("t10k"));
+        var (train, test) = (RealMnist.Train, RealMnist.Test);
         var options = new TrainingOptions
         {
             OutputDirectory = Path.Combine(folder, "straight"), Epochs = 2, BatchSize = 40, LimitTrain = 120, LimitTest = 60,
@@ -104,13 +104,9 @@ public sealed class WeightAverageTests : IDisposable
         {
             OutputDirectory = Path.Combine(folder, "plain"), Epochs = 1, BatchSize = 40, LimitTrain = 40, LimitTest = 20, Seed = 5,
         };
-        var result = new Trainer(options, CPU, SilentTrainingProgress.Instance).Run(Mnist("train"), Mnist("t10k"), "plain");
+        var result = new Trainer(options, CPU, SilentTrainingProgress.Instance).Run(RealMnist.Train, RealMnist.Test, "plain");
         Assert.Null(result.History[0].UnaveragedTestAccuracy);
         using var average = new CapsNet(CapsNetArchitecture.Paper);
         Assert.False(Checkpoint.LoadAverage(result.LastCheckpoint, average));
     }
-
-    private static MnistSet Mnist(string prefix) =>
-        MnistIdxReader.ReadSet(RepositoryPaths.MnistFile($"{prefix}-images-idx3-ubyte.gz"),
-                               RepositoryPaths.MnistFile($"{prefix}-labels-idx1-ubyte.gz"));
 }
