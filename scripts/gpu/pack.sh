@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepares .gpu-pack/ for a run of the trainer on a machine that has a CUDA PyTorch but no .NET (the device tool's
-# GPU machine): a self-contained publish of the trainer without the bundled CPU libtorch (the machine's PyTorch
+# Prepares .gpu-pack/ for a run of the trainer on a GPU host that has a CUDA PyTorch but no .NET:
+# a self-contained publish of the trainer without the bundled CPU libtorch (the machine's PyTorch
 # libtorch is loaded instead, via --libtorch-dir), compressed, plus the MNIST files. See scripts/gpu/README.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)

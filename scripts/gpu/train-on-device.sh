@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (no .NET, no internet, PyTorch for CUDA installed): unpacks the self-contained trainer,
-# trains on CUDA with PyTorch's libtorch, and leaves under $OUT at most 8 files of at most 16 MiB (the device tool's
-# limits): capsnet.onnx split into 15 MiB parts (rejoin: cat capsnet.onnx.part-* > capsnet.onnx) and run.tar.gz with
+# trains on CUDA with PyTorch's libtorch, and leaves under $OUT at most 8 files of at most 16 MiB (so that
+# hosts that return results in small files can hand them back): capsnet.onnx split into 15 MiB parts (rejoin: cat capsnet.onnx.part-* > capsnet.onnx) and run.tar.gz with
 # the decoder, the metadata, the report, the metrics, the log and SHA256SUMS. Extra arguments go to `train`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
