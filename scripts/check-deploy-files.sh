@@ -256,11 +256,11 @@ if grep -REq --include='*.cs' '\.UseUrls\(|\.Listen(AnyIP|Localhost)?\(|UseKestr
 else
   ok "src/Inference.Api: the code sets no listening address of its own"
 fi
-health_code=$(cat src/Inference.Api/Endpoints/*.cs 2>/dev/null)
+health_code=$(cat src/Inference.Api/*/*Api.cs 2>/dev/null)
 check 'the code maps /health/live and /health/ready (MapGroup("/health"), "/live", "/ready")' \
   bash -c 'grep -q "MapGroup(\"/health\")" <<<"$1" && grep -q "\"/live\"" <<<"$1" && grep -q "\"/ready\"" <<<"$1"' _ "$health_code"
 check 'the model folder is configuration key Inference:ModelDirectory (environment: Inference__ModelDirectory)' \
-  bash -c 'grep -q "Section = \"Inference\"" src/Inference.Api/Options/InferenceOptions.cs && grep -q "ModelDirectory" src/Inference.Api/Options/InferenceOptions.cs'
+  bash -c 'grep -q "Section = \"Inference\"" src/Inference.Api/Models/InferenceOptions.cs && grep -q "ModelDirectory" src/Inference.Api/Models/InferenceOptions.cs'
 check 'the model files are capsnet.onnx, capsnet.decoder.onnx, capsnet.json (src/Common/ModelContract.cs)' \
   bash -c 'grep -q "ModelFileName = \"capsnet.onnx\"" src/Common/ModelContract.cs && grep -q "DecoderFileName = \"capsnet.decoder.onnx\"" src/Common/ModelContract.cs && grep -q "MetadataFileName = \"capsnet.json\"" src/Common/ModelContract.cs'
 

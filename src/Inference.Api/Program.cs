@@ -1,8 +1,5 @@
-using CapsNetService.Inference.Api.Hosting;
-using Microsoft.Extensions.Options;
-
 var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings);
+builder.Configuration.AddCommandLine(args, Extensions.CommandLineSwitches);
 builder.AddApplicationServices();
 
 var app = builder.Build();

@@ -1,5 +1,6 @@
 using CapsNetService.Common.Imaging;
 using SkiaSharp;
+using CapsNetService.Tests;
 
 namespace CapsNetService.Common.Tests;
 
@@ -32,7 +33,7 @@ public sealed class DigitImagePreprocessorTests
         var digit = TestImages.MnistDigit(5);
         using var drawing = TestImages.Draw(digit, 1, White, Black);
         var png = TestImages.Png(drawing);
-        Assert.Equal(6, PngChunks.Read(png)[0].Data[9]); // RGBA, not grey
+        Assert.Equal(6, PngForge.ReadChunks(png)[0].Data[9]); // RGBA, not grey
 
         var result = _preprocessor.Process(png);
 
@@ -103,7 +104,7 @@ public sealed class DigitImagePreprocessorTests
         var digit = TestImages.MnistDigit(1);
         using var drawing = TestImages.Draw(digit, 8, Black, new SKColor(bgRed, bgGreen, bgBlue, bgAlpha));
         var png = TestImages.Png(drawing);
-        Assert.Equal(6, PngChunks.Read(png)[0].Data[9]); // RGBA
+        Assert.Equal(6, PngForge.ReadChunks(png)[0].Data[9]); // RGBA
 
         var result = _preprocessor.Process(png);
 
@@ -158,7 +159,7 @@ public sealed class DigitImagePreprocessorTests
         var digit = TestImages.MnistDigit(11);
         var enlarged = Enlarge(digit, 6);
         var png = TestImages.PalettePng(enlarged, 168, 168, new SKColor(10, 30, 160), new SKColor(255, 240, 150));
-        Assert.Equal(3, PngChunks.Read(png)[0].Data[9]); // colour type 3: palette
+        Assert.Equal(3, PngForge.ReadChunks(png)[0].Data[9]); // colour type 3: palette
 
         var result = _preprocessor.Process(png);
 
@@ -172,7 +173,7 @@ public sealed class DigitImagePreprocessorTests
         var digit = TestImages.MnistDigit(18);
         using var drawing = TestImages.Draw(digit, 6, Black, White, colorType: SKColorType.RgbaF16);
         var png = TestImages.Png(drawing);
-        Assert.Equal(16, PngChunks.Read(png)[0].Data[8]); // bit depth
+        Assert.Equal(16, PngForge.ReadChunks(png)[0].Data[8]); // bit depth
 
         var result = _preprocessor.Process(png);
 
@@ -492,7 +493,7 @@ public sealed class DigitImagePreprocessorTests
     private static int FindIdatData(byte[] png)
     {
         int at = 8;
-        foreach (var chunk in PngChunks.Read(png))
+        foreach (var chunk in PngForge.ReadChunks(png))
         {
             if (chunk.Type == "IDAT") return at + 8;
             at += 12 + chunk.Data.Length;

@@ -1,5 +1,6 @@
 using System.Text;
 using CapsNetService.Common.Imaging;
+using CapsNetService.Tests;
 
 namespace CapsNetService.Common.Tests;
 
@@ -12,14 +13,14 @@ public sealed class PngMetadataCheckTests
 {
     private readonly DigitImagePreprocessor _preprocessor = new();
 
-    private static byte[] DigitWith(params PngChunk[] extra)
+    private static byte[] DigitWith(params PngForge.Chunk[] extra)
     {
-        var chunks = PngChunks.Read(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28));
+        var chunks = PngForge.ReadChunks(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28));
         chunks.InsertRange(1, extra);
-        return PngChunks.Write(chunks);
+        return PngForge.WriteChunks(chunks);
     }
 
-    private static PngChunk Text(int bytes) => new("tEXt", [.. Encoding.Latin1.GetBytes("Comment"), 0, .. new byte[bytes]]);
+    private static PngForge.Chunk Text(int bytes) => new("tEXt", [.. Encoding.Latin1.GetBytes("Comment"), 0, .. new byte[bytes]]);
 
     [Fact]
     public void A_png_with_megabytes_of_text_is_refused_before_decoding()
@@ -37,17 +38,17 @@ public sealed class PngMetadataCheckTests
     [Fact]
     public void Many_chunks_count_together_and_unknown_or_trailing_ones_count_too()
     {
-        var chunks = PngChunks.Read(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28));
-        chunks.Insert(1, new PngChunk("zzZz", new byte[600 * 1024]));
-        chunks.Insert(chunks.Count - 1, new PngChunk("tEXt", [.. "Comment"u8, 0, .. new byte[600 * 1024]])); // after IDAT
-        var error = Assert.Throws<ImageRejectedException>(() => _preprocessor.Process(PngChunks.Write(chunks)));
+        var chunks = PngForge.ReadChunks(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28));
+        chunks.Insert(1, new PngForge.Chunk("zzZz", new byte[600 * 1024]));
+        chunks.Insert(chunks.Count - 1, new PngForge.Chunk("tEXt", [.. "Comment"u8, 0, .. new byte[600 * 1024]])); // after IDAT
+        var error = Assert.Throws<ImageRejectedException>(() => _preprocessor.Process(PngForge.WriteChunks(chunks)));
         Assert.Equal(ImageRejectionReason.TooLarge, error.Reason);
     }
 
     [Fact]
     public void Ordinary_metadata_passes()
     {
-        var result = _preprocessor.Process(DigitWith(Text(16 * 1024), new PngChunk("zzZz", new byte[64 * 1024])));
+        var result = _preprocessor.Process(DigitWith(Text(16 * 1024), new PngForge.Chunk("zzZz", new byte[64 * 1024])));
         Assert.True(result.PassedThrough);
     }
 

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 using CapsNetService.Common.Mnist;
 using CapsNetService.Tests;
 using SkiaSharp;
@@ -108,10 +106,6 @@ internal static class TestImages
     /// stream is valid for both (8 bits per pixel, one byte per sample, same filters).</summary>
     public static byte[] PalettePng(byte[] pixels, int width, int height, SKColor ink, SKColor paper)
     {
-        var chunks = PngChunks.Read(GreyPng(pixels, width, height));
-        var ihdr = chunks.First(c => c.Type == "IHDR").Data;
-        if (ihdr[8] != 8 || ihdr[9] != 0) throw new InvalidOperationException("expected an 8-bit grey PNG");
-        ihdr[9] = 3;
         var palette = new byte[256 * 3];
         for (int i = 0; i < 256; i++)
         {
@@ -119,96 +113,14 @@ internal static class TestImages
             palette[i * 3 + 1] = Mix(paper.Green, ink.Green, i / 255f);
             palette[i * 3 + 2] = Mix(paper.Blue, ink.Blue, i / 255f);
         }
-        chunks.Insert(chunks.FindIndex(c => c.Type == "IDAT"), new PngChunk("PLTE", palette));
-        return PngChunks.Write(chunks);
+        return PngForge.WithPalette(GreyPng(pixels, width, height), palette);
     }
 
-    /// <summary>A real PNG whose IHDR then claims <paramref name="width"/> × <paramref name="height"/>
-    /// (CRC fixed, so that the header is valid and only the pixel data is short).</summary>
-    public static byte[] PngClaimingSize(byte[] png, int width, int height)
-    {
-        var chunks = PngChunks.Read(png);
-        var ihdr = chunks.First(c => c.Type == "IHDR").Data;
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(0), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        return PngChunks.Write(chunks);
-    }
+    /// <summary>A real PNG whose IHDR then claims <paramref name="width"/> × <paramref name="height"/>.</summary>
+    public static byte[] PngClaimingSize(byte[] png, int width, int height) => PngForge.ClaimingSize(png, width, height);
 
-    /// <summary>A JPEG with an EXIF APP1 segment holding only the orientation tag (0x0112), inserted after the
-    /// JFIF APP0 segment (SkiaSharp's JPEG encoder writes no EXIF).</summary>
-    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
-    {
-        if (jpeg[0] != 0xFF || jpeg[1] != 0xD8) throw new InvalidOperationException("not a JPEG");
-        int insertAt = 2;
-        if (jpeg[2] == 0xFF && jpeg[3] == 0xE0) insertAt = 4 + BinaryPrimitives.ReadUInt16BigEndian(jpeg.AsSpan(4));
-        var tiff = new byte[26];
-        "MM"u8.CopyTo(tiff);
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(2), 42);
-        BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(4), 8);       // first IFD at offset 8
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(8), 1);       // one entry
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(10), 0x0112); // Orientation
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(12), 3);      // SHORT
-        BinaryPrimitives.WriteUInt32BigEndian(tiff.AsSpan(14), 1);      // one value
-        BinaryPrimitives.WriteUInt16BigEndian(tiff.AsSpan(18), orientation);
-        // bytes 22..25: next IFD offset 0
-        var segment = new List<byte> { 0xFF, 0xE1 };
-        var payload = Encoding.ASCII.GetBytes("Exif\0\0").Concat(tiff).ToArray();
-        segment.Add((byte)((payload.Length + 2) >> 8));
-        segment.Add((byte)(payload.Length + 2));
-        segment.AddRange(payload);
-        return [.. jpeg.AsSpan(0, insertAt), .. segment, .. jpeg.AsSpan(insertAt)];
-    }
+    /// <summary>A JPEG with an EXIF orientation tag (SkiaSharp's JPEG encoder writes no EXIF).</summary>
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation) => PngForge.WithExifOrientation(jpeg, orientation);
 
     private static byte Mix(byte from, byte to, float t) => (byte)MathF.Round(from + (to - from) * t);
-}
-
-internal sealed record PngChunk(string Type, byte[] Data);
-
-/// <summary>Splits a PNG into its chunks and joins them again, recomputing each CRC.</summary>
-internal static class PngChunks
-{
-    private static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-
-    public static List<PngChunk> Read(byte[] png)
-    {
-        if (!png.AsSpan(0, 8).SequenceEqual(Signature)) throw new InvalidOperationException("not a PNG");
-        var chunks = new List<PngChunk>();
-        for (int at = 8; at < png.Length;)
-        {
-            int length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
-            string type = Encoding.ASCII.GetString(png, at + 4, 4);
-            chunks.Add(new PngChunk(type, png.AsSpan(at + 8, length).ToArray()));
-            at += 12 + length;
-        }
-        return chunks;
-    }
-
-    public static byte[] Write(IEnumerable<PngChunk> chunks)
-    {
-        using var output = new MemoryStream();
-        output.Write(Signature);
-        Span<byte> word = stackalloc byte[4];
-        foreach (var chunk in chunks)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(word, chunk.Data.Length);
-            output.Write(word);
-            var typeAndData = Encoding.ASCII.GetBytes(chunk.Type).Concat(chunk.Data).ToArray();
-            output.Write(typeAndData);
-            BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typeAndData));
-            output.Write(word);
-        }
-        return output.ToArray();
-    }
-
-    /// <summary>The CRC-32 of PNG chunks (ISO 3309, polynomial 0xEDB88320).</summary>
-    public static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
-    }
 }

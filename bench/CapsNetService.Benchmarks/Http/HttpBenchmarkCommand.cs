@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using CapsNetService.Benchmarks.Measurement;
+using CapsNetService.Tests;
 
 namespace CapsNetService.Benchmarks.Http;
 
@@ -142,15 +143,15 @@ public static class HttpBenchmarkCommand
         await using var service = ServiceProcess.Start(dotnet, serviceDll, modelDir, variant.Settings, stem + ".service.log");
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
         await Task.Delay(1000, cancellationToken);   // let start-up settle (JIT, the model's smoke test)
-        double? idle = service.ResidentMiB();
+        double? idle = ProcessMemory.ResidentMiB(service.Pid);
         var figures = await LoadGeneratorRun.RunAsync(dotnet, loadTestDll, service, clients, duration, warmup, mnistDir,
                                                       stem + ".report.json", stem + ".loadtest.log", cancellationToken);
         var metrics = await service.MetricsAsync(cancellationToken);
         double calls = ServiceProcess.MetricValue(metrics, "capsnet_inference_batch_size_count");
         double images = ServiceProcess.MetricValue(metrics, "capsnet_inference_batch_size_sum");
         await Task.Delay(2000, cancellationToken);
-        double? after = service.ResidentMiB();
-        double? highWater = service.PeakResidentMiB();
+        double? after = ProcessMemory.ResidentMiB(service.Pid);
+        double? highWater = ProcessMemory.PeakResidentMiB(service.Pid);
         return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0);
     }
 

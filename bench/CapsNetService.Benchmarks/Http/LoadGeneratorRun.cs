@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CapsNetService.Benchmarks.Measurement;
+using CapsNetService.Tests;
 
 namespace CapsNetService.Benchmarks.Http;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using CapsNetService.Common;
 
 namespace CapsNetService.Inference.Api.Hosting;
 

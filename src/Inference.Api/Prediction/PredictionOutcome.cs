@@ -1,10 +1,8 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CapsNetService.Inference.Api.Prediction;
 
-/// <summary>The predictions for every uploaded image, in order, or the problem with the first image that failed.</summary>
-public sealed record PredictionOutcome(
-    IReadOnlyList<PredictedImage> Images, string ModelVersion, TimeSpan InferenceTime, ProblemHttpResult? Problem)
-{
-    public static PredictionOutcome Refused(ProblemHttpResult problem) => new([], "", TimeSpan.Zero, problem);
-}
+/// <summary>The predictions for every uploaded image, in order, with the model that made them and the time of the
+/// ONNX Runtime call (for a micro-batched image, the gathered call it ran in).</summary>
+public sealed record PredictionOutcome(IReadOnlyList<PredictedImage> Images, string ModelVersion, TimeSpan InferenceTime);
+
+/// <summary>An uploaded image, what the preprocessor made of it, and what the model said.</summary>
+public sealed record PredictedImage(ImageUpload Upload, PreprocessedDigit Input, DigitPrediction Prediction);

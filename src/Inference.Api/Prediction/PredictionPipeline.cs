@@ -1,53 +1,53 @@
-using CapsNetService.Common.Imaging;
-using CapsNetService.Inference.Api.Inference;
-using CapsNetService.Inference.Api.Metrics;
-using CapsNetService.Inference.Api.Problems;
-using CapsNetService.Inference.Api.Uploads;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace CapsNetService.Inference.Api.Prediction;
 
 /// <summary>
 /// Uploaded images → the model's answers: each image through the shared <see cref="DigitImagePreprocessor"/> (the
 /// only preprocessing there is), then all of them through the model in one call. An image the preprocessor refuses
-/// stops the request with its problem (422); nothing is run for the others. <see cref="PredictAsync"/> (POST /predict)
-/// sends a single image through the <see cref="MicroBatcher"/> when <c>Inference:Batching:Enabled</c> is on, so that
-/// it shares one call with other requests' images; preprocessing stays per request.
+/// stops the request with its <see cref="ApiProblem"/> (422); nothing is run for the others. <see cref="PredictAsync"/>
+/// (POST /predict) sends a single image through the <see cref="MicroBatcher"/> when <c>Inference:Batching:Enabled</c>
+/// is on, so that it shares one call with other requests' images; preprocessing stays per request.
 /// </summary>
 public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, InferenceRunner runner, InferenceMetrics metrics,
                                        MicroBatcher batcher)
 {
     /// <summary>As <see cref="Predict"/> on the serving model; one image goes through the micro-batcher when it is on.</summary>
+    /// <exception cref="ApiProblem">An image is refused.</exception>
     /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
     /// <exception cref="OperationCanceledException">The request was cancelled while it waited for its call.</exception>
     public async Task<PredictionOutcome> PredictAsync(IReadOnlyList<ImageUpload> uploads, bool batch, CancellationToken cancellationToken)
     {
         if (!batcher.Enabled || uploads.Count != 1) return Predict(uploads, batch);
-        var inputs = Preprocess(uploads, batch, out var problem);
-        if (problem is not null) return PredictionOutcome.Refused(problem);
+        var inputs = Preprocess(uploads, batch);
         var answer = await batcher.PredictAsync(inputs[0].Pixels, cancellationToken);
-        return new PredictionOutcome([new PredictedImage(uploads[0], inputs[0], answer.Prediction)], answer.ModelVersion, answer.Elapsed, null);
+        return new PredictionOutcome([new PredictedImage(uploads[0], inputs[0], answer.Prediction)], answer.ModelVersion, answer.Elapsed);
     }
 
-    /// <param name="lease">The model to run on; null: the serving model, taken for this call only.</param>
+    /// <param name="lease">The model to run on; null: the serving model, leased for this call only.</param>
+    /// <exception cref="ApiProblem">An image is refused.</exception>
     /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
     public PredictionOutcome Predict(IReadOnlyList<ImageUpload> uploads, bool batch, ModelLease? lease = null)
     {
-        var inputs = Preprocess(uploads, batch, out var problem);
-        if (problem is not null) return PredictionOutcome.Refused(problem);
-
+        var inputs = Preprocess(uploads, batch);
         var pixels = inputs.Select(input => input.Pixels).ToArray();
-        var inference = lease is null ? runner.Run(pixels) : runner.Run(pixels, lease);
+        InferenceRunner.BatchInference inference;
+        if (lease is not null)
+        {
+            inference = runner.Classify(pixels, lease);
+        }
+        else
+        {
+            using var own = runner.Acquire();
+            inference = runner.Classify(pixels, own);
+        }
         var images = new PredictedImage[uploads.Count];
         for (int i = 0; i < images.Length; i++)
             images[i] = new PredictedImage(uploads[i], inputs[i], inference.Predictions[i]);
-        return new PredictionOutcome(images, inference.ModelVersion, inference.Elapsed, null);
+        return new PredictionOutcome(images, inference.ModelVersion, inference.Elapsed);
     }
 
-    /// <summary>Each upload through the preprocessor; the first refusal stops it and is returned as the problem.</summary>
-    private PreprocessedDigit[] Preprocess(IReadOnlyList<ImageUpload> uploads, bool batch, out ProblemHttpResult? problem)
+    /// <summary>Each upload through the preprocessor; the first refusal stops it.</summary>
+    private PreprocessedDigit[] Preprocess(IReadOnlyList<ImageUpload> uploads, bool batch)
     {
-        problem = null;
         var inputs = new PreprocessedDigit[uploads.Count];
         for (int i = 0; i < uploads.Count; i++)
         {
@@ -63,8 +63,7 @@ public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, Infe
                     ImageRejectionReason.TooLarge => "too_large",
                     _ => "not_an_image",
                 });
-                problem = ApiProblems.ImageRejected(ApiProblems.Describe(i, uploads[i].FileName, batch), e);
-                return [];
+                throw ApiProblem.ImageRejected(ApiProblem.Describe(i, uploads[i].FileName, batch), e);
             }
         }
         return inputs;

@@ -1,5 +1,3 @@
-using CapsNetService.Inference.Api.Inference;
-using CapsNetService.Inference.Api.Options;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CapsNetService.Inference.Api.Tests.Support;

@@ -1,4 +1,3 @@
-using CapsNetService.Common;
 using Google.Protobuf;
 using Onnx;
 

@@ -1,11 +1,16 @@
 namespace CapsNetService.Inference.Api.Tests.Support;
 
-/// <summary>One running service on the test model (read-only), shared by the tests of the "service" collection.</summary>
-public sealed class ServiceFixture : IDisposable
+/// <summary>One running service on the test model (read-only), shared by the tests of a collection or a class:
+/// with the default settings (the "service" collection), or with <see cref="SmallLimits"/>.</summary>
+public class ServiceFixture : IDisposable
 {
-    public ServiceFixture()
+    public ServiceFixture() : this(null)
     {
-        Factory = new CapsNetApiFactory(TestModels.Directory);
+    }
+
+    protected ServiceFixture(IReadOnlyDictionary<string, string>? settings)
+    {
+        Factory = new CapsNetApiFactory(TestModels.Directory, settings);
         Client = Factory.CreateClient();
     }
 
@@ -16,6 +21,21 @@ public sealed class ServiceFixture : IDisposable
     {
         Client.Dispose();
         Factory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The service with small upload limits, so that limit tests need no large requests.</summary>
+    public sealed class SmallLimits() : ServiceFixture(new Dictionary<string, string>
+    {
+        ["Uploads:MaxRequestBytes"] = MaxRequestBytes.ToString(),
+        ["Uploads:MaxBatchImages"] = MaxBatchImages.ToString(),
+        ["Uploads:MaxImageWidth"] = MaxImageSide.ToString(),
+        ["Uploads:MaxImageHeight"] = MaxImageSide.ToString(),
+    })
+    {
+        public const int MaxRequestBytes = 64 * 1024;
+        public const int MaxBatchImages = 3;
+        public const int MaxImageSide = 1000;
     }
 }
 

@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using CapsNetService.Common.Mnist;
-using CapsNetService.Tests;
 using SkiaSharp;
 
 namespace CapsNetService.Inference.Api.Tests.Support;
@@ -49,19 +47,7 @@ public static class TestImages
 
     /// <summary>A real PNG whose header claims <paramref name="width"/>×<paramref name="height"/> pixels but whose
     /// data is tiny: it must be refused before any pixel is decoded.</summary>
-    public static byte[] DecompressionBomb(int width = 100_000, int height = 100_000)
-    {
-        using var stream = new MemoryStream();
-        stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth; colour type 0 (grey), deflate, adaptive filter, no interlace
-        WriteChunk(stream, "IHDR", header);
-        WriteChunk(stream, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        WriteChunk(stream, "IEND", []);
-        return stream.ToArray();
-    }
+    public static byte[] DecompressionBomb(int width = 100_000, int height = 100_000) => PngForge.ClaimedSize((uint)width, (uint)height);
 
     /// <summary>The first half of a real PNG: the signature is right, the data ends early.</summary>
     public static byte[] TruncatedPng() => Drawing(0, SKColors.Black, SKColors.White) is var whole ? whole[..(whole.Length / 2)] : [];
@@ -96,30 +82,5 @@ public static class TestImages
         var alpha = new SKBitmap(new SKImageInfo(grey.Width, grey.Height, SKColorType.Alpha8, SKAlphaType.Premul));
         Marshal.Copy(grey.Bytes, 0, alpha.GetPixels(), grey.Width * grey.Height);
         return SKImage.FromBitmap(alpha);
-    }
-
-    private static void WriteChunk(Stream stream, string type, byte[] data)
-    {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        stream.Write(length);
-        var typeBytes = System.Text.Encoding.ASCII.GetBytes(type);
-        stream.Write(typeBytes);
-        stream.Write(data);
-        Span<byte> checksum = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(checksum, Crc32([.. typeBytes, .. data]));
-        stream.Write(checksum);
-    }
-
-    /// <summary>The CRC-32 (ISO-HDLC, as in PNG and zlib) of <paramref name="bytes"/>.</summary>
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (int bit = 0; bit < 8; bit++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-        }
-        return ~crc;
     }
 }

@@ -1,5 +1,3 @@
-using CapsNetService.Common;
-using CapsNetService.Tests;
 
 namespace CapsNetService.Inference.Api.Tests.Support;
 

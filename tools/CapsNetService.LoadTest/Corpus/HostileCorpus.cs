@@ -1,6 +1,7 @@
 using System.Text;
 using CapsNetService.LoadTest.Http;
 using CapsNetService.LoadTest.Images;
+using CapsNetService.Tests;
 using SkiaSharp;
 
 namespace CapsNetService.LoadTest.Corpus;

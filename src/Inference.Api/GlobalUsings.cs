@@ -1,0 +1,10 @@
+global using System.Diagnostics;
+global using System.Globalization;
+global using CapsNetService.Common;
+global using CapsNetService.Common.Imaging;
+global using CapsNetService.Inference.Api.Explorer;
+global using CapsNetService.Inference.Api.Hosting;
+global using CapsNetService.Inference.Api.Models;
+global using CapsNetService.Inference.Api.Prediction;
+global using Microsoft.AspNetCore.Http.HttpResults;
+global using Microsoft.Extensions.Options;

@@ -1,0 +1,97 @@
+using System.Buffers;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CapsNetService.Inference.Api.Models;
+
+/// <summary>
+/// Runs the classifier graph (<see cref="ModelContract.ModelFileName"/>) on a batch of preprocessed images in one
+/// ONNX Runtime call. Thread-safe: ONNX Runtime's Run may be called concurrently on one session; the run options
+/// and the name arrays are shared, the input and output buffers are rented from a pool for the call.
+/// </summary>
+public sealed class CapsNetClassifier : IDisposable
+{
+    private const int Pixels = ModelContract.ImagePixels;
+    private const int Classes = ModelContract.Classes;
+    private const int CapsuleValues = ModelContract.Classes * ModelContract.CapsuleDims;
+
+    private static readonly string[] InputNames = [ModelContract.ImageInput];
+    private static readonly string[] OutputNames =
+        [ModelContract.ProbabilitiesOutput, ModelContract.CapsulesOutput, ModelContract.ReconstructionOutput];
+
+    private readonly RunOptions _runOptions = new();
+
+    public CapsNetClassifier(InferenceSession session) => Session = session;
+
+    public InferenceSession Session { get; }
+
+    /// <param name="images">Each <see cref="ModelContract.ImagePixels"/> values, white digit on black, in [0, 1].</param>
+    public DigitPrediction[] Classify(IReadOnlyList<float[]> images)
+    {
+        int count = images.Count;
+        if (count == 0) return [];
+
+        var pool = ArrayPool<float>.Shared;
+        float[] input = pool.Rent(count * Pixels), probabilities = pool.Rent(count * Classes),
+                capsules = pool.Rent(count * CapsuleValues), reconstruction = pool.Rent(count * Pixels);
+        try
+        {
+            for (int n = 0; n < count; n++)
+            {
+                if (images[n].Length != Pixels)
+                    throw new ArgumentException($"image {n} has {images[n].Length} values, not {Pixels}", nameof(images));
+                images[n].CopyTo(input, n * Pixels);
+            }
+
+            var memory = OrtMemoryInfo.DefaultInstance;
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(memory, input.AsMemory(0, count * Pixels),
+                [count, 1, ModelContract.ImageSide, ModelContract.ImageSide]);
+            using var probabilitiesValue = OrtValue.CreateTensorValueFromMemory(memory,
+                probabilities.AsMemory(0, count * Classes), [count, Classes]);
+            using var capsulesValue = OrtValue.CreateTensorValueFromMemory(memory,
+                capsules.AsMemory(0, count * CapsuleValues), [count, Classes, ModelContract.CapsuleDims]);
+            using var reconstructionValue = OrtValue.CreateTensorValueFromMemory(memory,
+                reconstruction.AsMemory(0, count * Pixels), [count, 1, ModelContract.ImageSide, ModelContract.ImageSide]);
+
+            Session.Run(_runOptions, InputNames, [inputValue], OutputNames,
+                        [probabilitiesValue, capsulesValue, reconstructionValue]);
+
+            var predictions = new DigitPrediction[count];
+            for (int n = 0; n < count; n++)
+            {
+                var lengths = probabilities.AsSpan(n * Classes, Classes).ToArray();
+                predictions[n] = new DigitPrediction(ArgMax(lengths), lengths,
+                    capsules.AsSpan(n * CapsuleValues, CapsuleValues).ToArray(),
+                    reconstruction.AsSpan(n * Pixels, Pixels).ToArray());
+            }
+            return predictions;
+        }
+        finally
+        {
+            pool.Return(input);
+            pool.Return(probabilities);
+            pool.Return(capsules);
+            pool.Return(reconstruction);
+        }
+    }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+}
+
+/// <summary>What the classifier graph says about one image.</summary>
+/// <param name="Digit">The class whose capsule is longest.</param>
+/// <param name="Probabilities">The 10 capsule lengths, indexed by digit (not a softmax; each in [0, 1]).</param>
+/// <param name="Capsules">The 10 digit capsules of 16 values, row-major [10, 16].</param>
+/// <param name="Reconstruction">The decoder's 28×28 image for the longest capsule, row-major, in [0, 1].</param>
+public sealed record DigitPrediction(int Digit, float[] Probabilities, float[] Capsules, float[] Reconstruction);

@@ -1,0 +1,60 @@
+namespace CapsNetService.Inference.Api.Models;
+
+/// <summary>
+/// How the model is found and run. Bound from the <c>Inference</c> configuration section; the command line
+/// has short forms (<c>--provider</c>, <c>--model-dir</c>, <c>--threads</c>, see <see cref="Extensions.CommandLineSwitches"/>).
+/// Checked at start-up by <see cref="Validator"/>.
+/// </summary>
+public sealed class InferenceOptions
+{
+    public const string Section = "Inference";
+
+    /// <summary><c>auto</c> (default: CUDA, else CPU), <c>cuda</c> or <c>cpu</c>.</summary>
+    public string Provider { get; set; } = "auto";
+
+    /// <summary>The folder holding capsnet.onnx, capsnet.decoder.onnx and capsnet.json. Empty (default): see
+    /// <see cref="ModelDirectoryResolver"/> (models/ beside a published app, else the repository's models/).</summary>
+    public string? ModelDirectory { get; set; }
+
+    /// <summary>Threads ONNX Runtime may use inside one operator; 0 (default) lets it choose (one per physical core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Whether ONNX Runtime's idle intra-op threads spin (busy-wait) for the next piece of work before they
+    /// sleep (<c>session.intra_op.allow_spinning</c>).</summary>
+    public bool AllowSpinning { get; set; } = true;
+
+    /// <summary>The GPU used by the CUDA execution provider (default 0).</summary>
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>How often, in seconds, the model folder is checked for a new capsnet.onnx besides the file-system
+    /// watcher, which misses events on some volumes (default 5).</summary>
+    public double ReloadPollSeconds { get; set; } = 5;
+
+    /// <summary>The parsed <see cref="Provider"/>; valid once the options passed validation.</summary>
+    public ExecutionProviderPreference ProviderPreference =>
+        Enum.TryParse<ExecutionProviderPreference>(Provider, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new InvalidOperationException($"Inference:Provider '{Provider}' is not auto, cuda or cpu.");
+
+    /// <summary>Refuses to start with inference options that cannot work, naming the key and the accepted values.</summary>
+    public sealed class Validator : IValidateOptions<InferenceOptions>
+    {
+        private static readonly string[] Providers = ["auto", "cuda", "cpu"];
+
+        public ValidateOptionsResult Validate(string? name, InferenceOptions options)
+        {
+            var failures = new List<string>();
+            if (!Providers.Contains(options.Provider?.Trim(), StringComparer.OrdinalIgnoreCase))
+                failures.Add($"Inference:Provider (--provider) must be auto, cuda or cpu; got '{options.Provider}'.");
+            if (options.IntraOpThreads is < 0 or > 1024)
+                failures.Add($"Inference:IntraOpThreads (--threads) must be between 0 (let ONNX Runtime choose) and 1024; got {options.IntraOpThreads}.");
+            if (options.CudaDeviceId < 0)
+                failures.Add($"Inference:CudaDeviceId must be 0 or more; got {options.CudaDeviceId}.");
+            if (!(options.ReloadPollSeconds is >= 0.1 and <= 3600))
+                failures.Add($"Inference:ReloadPollSeconds must be between 0.1 and 3600 seconds; got {options.ReloadPollSeconds}.");
+            if (options.ModelDirectory is { Length: > 0 } directory && directory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+                failures.Add("Inference:ModelDirectory (--model-dir) contains characters that are not allowed in a path.");
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+
+namespace CapsNetService.Inference.Api.Models;
+
+/// <summary>
+/// A checked model pair loaded into ONNX Runtime, with what it says about itself. Reference counted: the
+/// <see cref="OnnxModelStore"/> holds one reference while the model is current and each request holds one through a
+/// <see cref="ModelLease"/>; the sessions are disposed when the last reference goes, so a request that started on a
+/// model finishes on it even when a newer one is swapped in meanwhile.
+/// </summary>
+public sealed class LoadedModel
+{
+    private int _references = 1;
+
+    public LoadedModel(CapsNetClassifier classifier, CapsNetDecoder decoder, ModelMetadata metadata,
+                       ModelFile classifierFile, ModelFile decoderFile, string executionProvider,
+                       string? providerFallbackReason, DateTimeOffset loadedAt, TimeSpan loadDuration)
+    {
+        Classifier = classifier;
+        Decoder = decoder;
+        Metadata = metadata;
+        ClassifierFile = new ModelFileSummary(classifierFile.Name, classifierFile.Sha256, classifierFile.Length);
+        DecoderFile = new ModelFileSummary(decoderFile.Name, decoderFile.Sha256, decoderFile.Length);
+        ExecutionProvider = executionProvider;
+        ProviderFallbackReason = providerFallbackReason;
+        LoadedAt = loadedAt;
+        LoadDuration = loadDuration;
+    }
+
+    public CapsNetClassifier Classifier { get; }
+    public CapsNetDecoder Decoder { get; }
+    public ModelMetadata Metadata { get; }
+    public string Version => Metadata.ModelVersion;
+    public ModelFileSummary ClassifierFile { get; }
+    public ModelFileSummary DecoderFile { get; }
+    public string ExecutionProvider { get; }
+    public string? ProviderFallbackReason { get; }
+    public DateTimeOffset LoadedAt { get; }
+    public TimeSpan LoadDuration { get; }
+
+    /// <summary>True once the last reference went and the sessions were disposed.</summary>
+    public bool IsDisposed => Volatile.Read(ref _references) == 0;
+
+    /// <summary>Takes a reference unless the model has already been released by everyone.</summary>
+    internal bool TryAddReference()
+    {
+        while (true)
+        {
+            int current = Volatile.Read(ref _references);
+            if (current == 0) return false;
+            if (Interlocked.CompareExchange(ref _references, current + 1, current) == current) return true;
+        }
+    }
+
+    internal void Release()
+    {
+        int remaining = Interlocked.Decrement(ref _references);
+        if (remaining == 0)
+        {
+            Classifier.Dispose();
+            Decoder.Dispose();
+        }
+        else if (remaining < 0)
+        {
+            throw new InvalidOperationException("a model was released more often than it was referenced");
+        }
+    }
+}
+
+/// <summary>A loaded file's name, SHA-256 and size.</summary>
+public sealed record ModelFileSummary(string Name, string Sha256, long Bytes);

@@ -1,0 +1,189 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CapsNetService.Inference.Api.Models;
+
+/// <summary>
+/// GET /model (the serving model, where it runs, and what happened to the files published since start-up), and the
+/// probes GET /health/live (the process answers) and GET /health/ready (a model is loaded), run by ASP.NET Core's
+/// <see cref="HealthCheckService"/>: 200 when healthy, 503 otherwise, with a small JSON report either way.
+/// </summary>
+public static partial class ModelApi
+{
+    public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/model", GetModel)
+           .WithTags("Model")
+           .WithName("GetModel")
+           .WithSummary("The serving model: version, metadata, execution provider, load time, last reload error.");
+
+        var health = app.MapGroup("/health").WithTags("Health");
+        health.MapGet("/live", Live)
+              .WithName("Live")
+              .WithSummary("Liveness: the process is up and answering.")
+              .Produces<HealthResponse>(StatusCodes.Status200OK);
+        health.MapGet("/ready", Ready)
+              .WithName("Ready")
+              .WithSummary("Readiness: 200 while a model is loaded and serving, 503 before.")
+              .Produces<HealthResponse>(StatusCodes.Status200OK)
+              .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    public static Ok<ModelResponse> GetModel(OnnxModelStore store, IOptions<InferenceOptions> options)
+    {
+        var model = store.Current;
+        var reload = store.ReloadStatus;
+        return TypedResults.Ok(new ModelResponse
+        {
+            Loaded = model is not null,
+            ModelVersion = model?.Version,
+            // The training command may name the training machine's folders: shown without them.
+            Metadata = model?.Metadata is { } metadata ? metadata with { TrainingCommand = RedactServerPaths(metadata.TrainingCommand) } : null,
+            ExecutionProvider = model?.ExecutionProvider,
+            RequestedProvider = options.Value.ProviderPreference.ToString().ToLowerInvariant(),
+            ProviderFallbackReason = model?.ProviderFallbackReason,
+            LoadedAt = model?.LoadedAt,
+            LoadMilliseconds = model is null ? null : Math.Round(model.LoadDuration.TotalMilliseconds, 1),
+            Files = model is null
+                ? null
+                : new ModelFilesInfo(
+                    new ModelFileInfo(model.ClassifierFile.Name, model.ClassifierFile.Sha256, model.ClassifierFile.Bytes),
+                    new ModelFileInfo(model.DecoderFile.Name, model.DecoderFile.Sha256, model.DecoderFile.Bytes)),
+            Reload = new ModelReloadInfo
+            {
+                LastAttemptAt = reload.LastAttemptAt,
+                LastOutcome = reload.LastOutcome,
+                LastError = reload.LastRejection is { } rejection
+                    ? new ModelReloadError(rejection.At, rejection.File, rejection.Sha256, RedactServerPaths(rejection.Reason)!)
+                    : null,
+                LoadedCount = reload.Loaded,
+                RejectedCount = reload.Rejected,
+                PollSeconds = options.Value.ReloadPollSeconds,
+            },
+        });
+    }
+
+    public static async Task<JsonHttpResult<HealthResponse>> Live(HealthCheckService health, CancellationToken cancellationToken) =>
+        ToResult(await health.CheckHealthAsync(_ => false, cancellationToken));
+
+    public static async Task<JsonHttpResult<HealthResponse>> Ready(HealthCheckService health, CancellationToken cancellationToken) =>
+        ToResult(await health.CheckHealthAsync(check => check.Tags.Contains(ModelLoadedCheck.ReadyTag), cancellationToken));
+
+    private static JsonHttpResult<HealthResponse> ToResult(HealthReport report)
+    {
+        var body = new HealthResponse(report.Status.ToString(),
+            report.Entries.Select(e => new HealthCheckResponse(e.Key, e.Value.Status.ToString(), e.Value.Description)).ToList());
+        return TypedResults.Json(body, statusCode: report.Status == HealthStatus.Healthy
+            ? StatusCodes.Status200OK
+            : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>Ready while a model is loaded and serving; unhealthy before (none published yet, or all rejected).</summary>
+    public sealed class ModelLoadedCheck(OnnxModelStore store) : IHealthCheck
+    {
+        public const string Name = "model";
+        public const string ReadyTag = "ready";
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(store.Current is { } model
+                ? HealthCheckResult.Healthy($"model {model.Version} is serving on {model.ExecutionProvider}")
+                : HealthCheckResult.Unhealthy("no model is loaded; GET /model says why"));
+    }
+
+    /// <summary>
+    /// Shortens absolute paths in text shown to clients to their last segment (<c>/srv/runs/e30</c> becomes
+    /// <c>…/e30</c>): a model's training command names folders of the machine that trained it, and a runtime's error
+    /// message may name its source files; neither is the client's business. The log keeps the full text.
+    /// </summary>
+    public static string? RedactServerPaths(string? text) =>
+        text is null ? null : WindowsPath().Replace(UnixPath().Replace(text, "…/$1"), "…\\$1");
+
+    /// <summary>A path of at least two segments that starts at the root (or at ~), not one inside a relative path or a URL.</summary>
+    [GeneratedRegex(@"(?<![\w.:/~])~?(?:/[^\s/""'`]+)+/([^\s/""'`]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex UnixPath();
+
+    [GeneratedRegex(@"\b[A-Za-z]:\\(?:[^\s\\""'`]+\\)*([^\s\\""'`]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex WindowsPath();
+}
+
+/// <summary>The serving model and the history of the models folder.</summary>
+public sealed class ModelResponse
+{
+    /// <summary>True while a model is loaded and serving.</summary>
+    /// <example>true</example>
+    public required bool Loaded { get; init; }
+
+    /// <summary>The serving model's version, or null.</summary>
+    /// <example>20261128-e30-6c2398ec</example>
+    public string? ModelVersion { get; init; }
+
+    /// <summary>What the serving model says about itself (the ONNX file's capsnet.* metadata_props).</summary>
+    public ModelMetadata? Metadata { get; init; }
+
+    /// <summary>The execution provider the model runs on: CUDAExecutionProvider or CPUExecutionProvider.</summary>
+    /// <example>CPUExecutionProvider</example>
+    public string? ExecutionProvider { get; init; }
+
+    /// <summary>The configured choice: auto, cuda or cpu.</summary>
+    /// <example>auto</example>
+    public required string RequestedProvider { get; init; }
+
+    /// <summary>Why CUDA is not in use although it was allowed, or null.</summary>
+    /// <example>CUDA execution provider libraries could not be loaded</example>
+    public string? ProviderFallbackReason { get; init; }
+
+    /// <summary>When the serving model was loaded (UTC).</summary>
+    public DateTimeOffset? LoadedAt { get; init; }
+
+    /// <summary>How long loading and checking the serving model took, in milliseconds.</summary>
+    /// <example>850.2</example>
+    public double? LoadMilliseconds { get; init; }
+
+    /// <summary>The serving model's files.</summary>
+    public ModelFilesInfo? Files { get; init; }
+
+    /// <summary>What happened at the last look at the models folder.</summary>
+    public required ModelReloadInfo Reload { get; init; }
+}
+
+/// <summary>The two graph files of the serving model.</summary>
+public sealed record ModelFilesInfo(ModelFileInfo Classifier, ModelFileInfo Decoder);
+
+/// <summary>A model file by name (never its folder), content hash and size.</summary>
+public sealed record ModelFileInfo(string Name, string Sha256, long Bytes);
+
+/// <summary>The reload history.</summary>
+public sealed class ModelReloadInfo
+{
+    /// <summary>When the models folder was last looked at (start-up, a file-system event or the poll).</summary>
+    public DateTimeOffset? LastAttemptAt { get; init; }
+
+    /// <summary>loaded, rejected, unchanged or missing.</summary>
+    /// <example>loaded</example>
+    public string? LastOutcome { get; init; }
+
+    /// <summary>The last published model that was refused (kept until another is refused), or null.</summary>
+    public ModelReloadError? LastError { get; init; }
+
+    /// <summary>Models loaded since start-up.</summary>
+    /// <example>1</example>
+    public required int LoadedCount { get; init; }
+
+    /// <summary>Published models refused since start-up.</summary>
+    /// <example>0</example>
+    public required int RejectedCount { get; init; }
+
+    /// <summary>Seconds between polls of the models folder (besides the file-system watcher).</summary>
+    /// <example>5</example>
+    public required double PollSeconds { get; init; }
+}
+
+/// <summary>A refused model file and why.</summary>
+public sealed record ModelReloadError(DateTimeOffset At, string File, string? Sha256, string Message);
+
+/// <summary>A health report: Healthy (HTTP 200) or Unhealthy/Degraded (HTTP 503), with each check.</summary>
+public sealed record HealthResponse(string Status, IReadOnlyList<HealthCheckResponse> Checks);
+
+/// <summary>One health check's result.</summary>
+public sealed record HealthCheckResponse(string Name, string Status, string? Description);

@@ -1,0 +1,209 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using ModelMetadata = CapsNetService.Common.ModelMetadata;
+
+namespace CapsNetService.Inference.Api.Models;
+
+/// <summary>
+/// Turns the files of a models folder into a <see cref="LoadedModel"/>, or refuses them: both graphs must load,
+/// keep the <see cref="ModelContract"/>, carry <see cref="ModelMetadata"/> from the same checkpoint, and pass the
+/// <see cref="SmokeTest"/>. Nothing half-made escapes: a refused pair's sessions are disposed.
+/// </summary>
+public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider clock)
+{
+    /// <summary>Reads the classifier and decoder files of <paramref name="directory"/>.</summary>
+    /// <exception cref="ModelRejectedException">A file is missing or unreadable.</exception>
+    public static (ModelFile Classifier, ModelFile Decoder) ReadFiles(string directory) =>
+        (ModelFile.Read(directory, ModelContract.ModelFileName), ModelFile.Read(directory, ModelContract.DecoderFileName));
+
+    /// <exception cref="ModelRejectedException">The pair cannot be served; the message says why.</exception>
+    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile)
+    {
+        var started = Stopwatch.GetTimestamp();
+        OnnxSessionFactory.CreatedSession? classifierSession = null, decoderSession = null;
+        CapsNetClassifier? classifier = null;
+        CapsNetDecoder? decoder = null;
+        try
+        {
+            classifierSession = sessions.Create(classifierFile.Bytes, classifierFile.Name);
+            ContractCheck.CheckClassifier(classifierSession.Session);
+            decoderSession = sessions.Create(decoderFile.Bytes, decoderFile.Name);
+            ContractCheck.CheckDecoder(decoderSession.Session);
+
+            var metadata = ReadMetadata(classifierSession.Session, classifierFile.Name);
+            var decoderMetadata = ReadMetadata(decoderSession.Session, decoderFile.Name);
+            if (!string.Equals(metadata.CheckpointSha256, decoderMetadata.CheckpointSha256, StringComparison.OrdinalIgnoreCase))
+                throw new ModelRejectedException(
+                    $"{decoderFile.Name} comes from checkpoint {Short(decoderMetadata.CheckpointSha256)} but {classifierFile.Name} "
+                    + $"from {Short(metadata.CheckpointSha256)}: the pair does not belong together");
+
+            classifier = new CapsNetClassifier(classifierSession.Session);
+            decoder = new CapsNetDecoder(decoderSession.Session);
+            SmokeTest.Run(classifier, decoder);
+
+            return new LoadedModel(classifier, decoder, metadata, classifierFile, decoderFile,
+                classifierSession.ExecutionProvider, classifierSession.FallbackReason, clock.GetUtcNow(),
+                Stopwatch.GetElapsedTime(started));
+        }
+        catch
+        {
+            // The wrappers own their sessions (and their RunOptions); a session not yet wrapped is disposed alone.
+            if (classifier is not null) classifier.Dispose(); else classifierSession?.Session.Dispose();
+            if (decoder is not null) decoder.Dispose(); else decoderSession?.Session.Dispose();
+            throw;
+        }
+    }
+
+    private static ModelMetadata ReadMetadata(InferenceSession session, string fileName)
+    {
+        Dictionary<string, string> properties;
+        try
+        {
+            properties = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelRejectedException($"{fileName}: its metadata cannot be read: {e.Message}", e);
+        }
+        try
+        {
+            return ModelMetadata.FromProperties(properties);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelRejectedException(
+                $"{fileName} lacks the CapsNet metadata (metadata_props '{ModelMetadata.KeyPrefix}*'): {e.Message}", e);
+        }
+    }
+
+    private static string Short(string sha256) => sha256.Length > 12 ? sha256[..12] : sha256;
+
+    /// <summary>
+    /// Checks that a session's graph has the inputs and outputs of <see cref="ModelContract"/>: names, float32 element
+    /// type, and shapes with a dynamic batch dimension first.
+    /// </summary>
+    private static class ContractCheck
+    {
+        private static readonly int[] ImageShape = [-1, 1, ModelContract.ImageSide, ModelContract.ImageSide];
+        private static readonly int[] ProbabilitiesShape = [-1, ModelContract.Classes];
+        private static readonly int[] CapsulesShape = [-1, ModelContract.Classes, ModelContract.CapsuleDims];
+
+        /// <exception cref="ModelRejectedException">The classifier graph breaks the contract.</exception>
+        public static void CheckClassifier(InferenceSession session)
+        {
+            const string file = ModelContract.ModelFileName;
+            Require(file, "input", session.InputMetadata, ModelContract.ImageInput, ImageShape);
+            Require(file, "output", session.OutputMetadata, ModelContract.ProbabilitiesOutput, ProbabilitiesShape);
+            Require(file, "output", session.OutputMetadata, ModelContract.CapsulesOutput, CapsulesShape);
+            Require(file, "output", session.OutputMetadata, ModelContract.ReconstructionOutput, ImageShape);
+        }
+
+        /// <exception cref="ModelRejectedException">The decoder graph breaks the contract.</exception>
+        public static void CheckDecoder(InferenceSession session)
+        {
+            const string file = ModelContract.DecoderFileName;
+            Require(file, "input", session.InputMetadata, ModelContract.DecoderCapsulesInput, CapsulesShape);
+            Require(file, "output", session.OutputMetadata, ModelContract.ReconstructionOutput, ImageShape);
+        }
+
+        private static void Require(string file, string kind, IReadOnlyDictionary<string, NodeMetadata> nodes, string name, int[] shape)
+        {
+            if (!nodes.TryGetValue(name, out var node))
+                throw new ModelRejectedException(
+                    $"{file} has no {kind} named '{name}' (it has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))})");
+            if (!node.IsTensor || node.ElementDataType != TensorElementType.Float)
+                throw new ModelRejectedException(
+                    $"{file}: {kind} '{name}' is {(node.IsTensor ? node.ElementDataType.ToString() : node.OnnxValueType.ToString())}, not a float32 tensor");
+            var dims = node.Dimensions;
+            bool matches = dims.Length == shape.Length && dims[0] < 0;
+            for (int i = 1; matches && i < shape.Length; i++) matches = dims[i] == shape[i];
+            if (!matches)
+                throw new ModelRejectedException(
+                    $"{file}: {kind} '{name}' has shape {Format(dims)}; the service needs {Format(shape)} with a dynamic batch dimension N");
+        }
+
+        private static string Format(int[] dims) => "[" + string.Join(", ", dims.Select(d => d < 0 ? "N" : d.ToString())) + "]";
+    }
+
+    /// <summary>
+    /// The test inference a model pair must pass before it serves: a blank image and a drawn ring (a plausible "0")
+    /// go through the classifier in one batch; every output must be finite and in range, and the decoder, given the
+    /// classifier's capsules masked to the longest one, must redraw the classifier's own reconstruction.
+    /// </summary>
+    public static class SmokeTest
+    {
+        /// <summary>How far the decoder graph's image may be from the classifier graph's (they share the weights).</summary>
+        public const float DecoderTolerance = 1e-3f;
+
+        private const float LengthSlack = 1e-3f;
+
+        /// <exception cref="ModelRejectedException">An output is missing, out of range, or the pair disagrees.</exception>
+        public static void Run(CapsNetClassifier classifier, CapsNetDecoder decoder)
+        {
+            float[][] images = [new float[ModelContract.ImagePixels], Ring()];
+            DigitPrediction[] predictions;
+            try
+            {
+                predictions = classifier.Classify(images);
+            }
+            catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                throw new ModelRejectedException($"{ModelContract.ModelFileName} fails its test inference: {e.Message}", e);
+            }
+
+            var masked = new float[images.Length * ModelContract.Classes * ModelContract.CapsuleDims];
+            for (int n = 0; n < predictions.Length; n++)
+            {
+                var p = predictions[n];
+                RequireRange(p.Probabilities, 0, 1 + LengthSlack, "probabilities");
+                RequireRange(p.Capsules, -1 - LengthSlack, 1 + LengthSlack, "capsules");
+                RequireRange(p.Reconstruction, 0, 1, "reconstruction");
+                int at = p.Digit * ModelContract.CapsuleDims;
+                p.Capsules.AsSpan(at, ModelContract.CapsuleDims).CopyTo(masked.AsSpan(n * p.Capsules.Length + at));
+            }
+
+            float[] decoded;
+            try
+            {
+                decoded = decoder.Decode(masked);
+            }
+            catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                throw new ModelRejectedException($"{ModelContract.DecoderFileName} fails its test inference: {e.Message}", e);
+            }
+            if (decoded.Length != images.Length * ModelContract.ImagePixels)
+                throw new ModelRejectedException($"{ModelContract.DecoderFileName} returned {decoded.Length} values for {images.Length} images");
+            float worst = 0;
+            for (int n = 0; n < predictions.Length; n++)
+            for (int i = 0; i < ModelContract.ImagePixels; i++)
+                worst = MathF.Max(worst, MathF.Abs(decoded[n * ModelContract.ImagePixels + i] - predictions[n].Reconstruction[i]));
+            if (!(worst <= DecoderTolerance))
+                throw new ModelRejectedException(
+                    $"{ModelContract.DecoderFileName} does not redraw what {ModelContract.ModelFileName} reconstructs "
+                    + $"(largest difference {worst:G3}, tolerance {DecoderTolerance}): the two files are not one model");
+        }
+
+        private static void RequireRange(float[] values, float min, float max, string output)
+        {
+            foreach (var v in values)
+                if (!(v >= min && v <= max))
+                    throw new ModelRejectedException(
+                        $"{ModelContract.ModelFileName} fails its test inference: output '{output}' holds {v}, outside [{min}, {max}]");
+        }
+
+        /// <summary>An anti-aliased ellipse about the size and stroke of an MNIST zero, centred in 28×28.</summary>
+        private static float[] Ring()
+        {
+            var pixels = new float[ModelContract.ImagePixels];
+            const float cx = 13.5f, cy = 13.5f, rx = 6f, ry = 8.5f, halfStroke = 1.6f;
+            for (int y = 0; y < ModelContract.ImageSide; y++)
+            for (int x = 0; x < ModelContract.ImageSide; x++)
+            {
+                float dx = (x - cx) / rx, dy = (y - cy) / ry;
+                float distance = MathF.Abs(MathF.Sqrt(dx * dx + dy * dy) - 1) * MathF.Min(rx, ry);
+                pixels[y * ModelContract.ImageSide + x] = Math.Clamp(halfStroke + 0.5f - distance, 0, 1);
+            }
+            return pixels;
+        }
+    }
+}

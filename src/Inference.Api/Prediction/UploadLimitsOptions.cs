@@ -1,0 +1,57 @@
+
+namespace CapsNetService.Inference.Api.Prediction;
+
+/// <summary>
+/// What an upload may be. Bound from the <c>Uploads</c> configuration section and checked at start-up by
+/// <see cref="Validator"/>. The image dimensions are checked against the file's header before
+/// any pixel is decoded (by <see cref="DigitImagePreprocessor"/>), so a small file claiming a huge image is refused cheaply.
+/// </summary>
+public sealed class UploadLimitsOptions
+{
+    public const string Section = "Uploads";
+
+    /// <summary>Largest request body, in bytes, for every endpoint (Kestrel) and for the multipart form (default 32 MiB).</summary>
+    public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Most images in one POST /predict/batch (default 64).</summary>
+    public int MaxBatchImages { get; set; } = 64;
+
+    /// <summary>Widest image accepted, in pixels (default 4096).</summary>
+    public int MaxImageWidth { get; set; } = 4096;
+
+    /// <summary>Tallest image accepted, in pixels (default 4096).</summary>
+    public int MaxImageHeight { get; set; } = 4096;
+
+    /// <summary>Most pixels (width × height) accepted (default 16 777 216 = 4096²).</summary>
+    public long MaxImagePixels { get; set; } = 16_777_216;
+
+    public PreprocessingLimits ToPreprocessingLimits() => new()
+    {
+        MaxWidth = MaxImageWidth,
+        MaxHeight = MaxImageHeight,
+        MaxPixels = MaxImagePixels,
+    };
+
+    /// <summary>Refuses to start with upload limits that cannot work, naming the key.</summary>
+    public sealed class Validator : IValidateOptions<UploadLimitsOptions>
+    {
+        /// <summary>The smallest body that still holds a multipart form with one small PNG.</summary>
+        public const long SmallestUsefulBody = 1024;
+
+        public ValidateOptionsResult Validate(string? name, UploadLimitsOptions options)
+        {
+            var failures = new List<string>();
+            if (options.MaxRequestBytes < SmallestUsefulBody)
+                failures.Add($"Uploads:MaxRequestBytes must be at least {SmallestUsefulBody} bytes; got {options.MaxRequestBytes}.");
+            if (options.MaxBatchImages is < 1 or > 4096)
+                failures.Add($"Uploads:MaxBatchImages must be between 1 and 4096; got {options.MaxBatchImages}.");
+            if (options.MaxImageWidth < 1)
+                failures.Add($"Uploads:MaxImageWidth must be at least 1 pixel; got {options.MaxImageWidth}.");
+            if (options.MaxImageHeight < 1)
+                failures.Add($"Uploads:MaxImageHeight must be at least 1 pixel; got {options.MaxImageHeight}.");
+            if (options.MaxImagePixels < 1)
+                failures.Add($"Uploads:MaxImagePixels must be at least 1 pixel; got {options.MaxImagePixels}.");
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+
+namespace CapsNetService.Inference.Api.Tests.Hosting;
+
+/// <summary>Options that cannot work stop the service at start-up with a message naming the key.</summary>
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public void The_defaults_are_valid()
+    {
+        Assert.True(new InferenceOptions.Validator().Validate(null, new InferenceOptions()).Succeeded);
+        Assert.True(new UploadLimitsOptions.Validator().Validate(null, new UploadLimitsOptions()).Succeeded);
+        Assert.Equal(ExecutionProviderPreference.Auto, new InferenceOptions().ProviderPreference);
+    }
+
+    [Theory]
+    [InlineData("gpu", "Inference:Provider")]
+    [InlineData("", "Inference:Provider")]
+    public void An_unknown_provider_is_named(string provider, string key)
+    {
+        var result = new InferenceOptions.Validator().Validate(null, new InferenceOptions { Provider = provider });
+        Assert.True(result.Failed);
+        Assert.Contains(key, result.FailureMessage);
+        Assert.Contains("auto, cuda or cpu", result.FailureMessage);
+    }
+
+    [Fact]
+    public void Bad_numbers_are_named()
+    {
+        var inference = new InferenceOptions.Validator().Validate(null,
+            new InferenceOptions { IntraOpThreads = -1, ReloadPollSeconds = 0 });
+        Assert.Contains("Inference:IntraOpThreads", inference.FailureMessage);
+        Assert.Contains("Inference:ReloadPollSeconds", inference.FailureMessage);
+
+        var uploads = new UploadLimitsOptions.Validator().Validate(null,
+            new UploadLimitsOptions { MaxBatchImages = 0, MaxRequestBytes = 10, MaxImagePixels = 0 });
+        Assert.Contains("Uploads:MaxBatchImages", uploads.FailureMessage);
+        Assert.Contains("Uploads:MaxRequestBytes", uploads.FailureMessage);
+        Assert.Contains("Uploads:MaxImagePixels", uploads.FailureMessage);
+    }
+
+    [Fact]
+    public void The_service_does_not_start_with_an_unknown_provider()
+    {
+        using var models = new TemporaryDirectory();
+        var (exitCode, output) = ServiceProcess.RunToExit(TimeSpan.FromSeconds(60), "--provider", "gpu", "--model-dir", models.Path);
+        Assert.True(exitCode == 2, $"exit code {exitCode}\n{output}");
+        Assert.Contains("capsnet-api: Inference:Provider (--provider) must be auto, cuda or cpu; got 'gpu'", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+}
