@@ -23,7 +23,12 @@ public sealed record ModelMetadata
     public int? Seed { get; init; }
     public string? Device { get; init; }
     public double? SecondsPerEpoch { get; init; }
+    /// <summary>The command line that gives the training run's options; paths in it are relative as typed, or file
+    /// names, never a machine's absolute folders.</summary>
     public string? TrainingCommand { get; init; }
+    /// <summary>All of the training run's options, as the JSON of the trainer's options record (the same object its
+    /// checkpoints and report keep).</summary>
+    public string? TrainingOptions { get; init; }
     /// <summary>The weights the training run started from (a model version or a checkpoint hash, and its epochs; the
     /// run went on from there, and <see cref="Epochs"/> counts them too); null when it started from random weights.</summary>
     public string? InitializedFrom { get; init; }
@@ -31,6 +36,8 @@ public sealed record ModelMetadata
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        // A file for people and scripts, never embedded in a page: keep quotes and "+" readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         // metadata_props holds strings only; numbers come back from their text.
         NumberHandling = JsonNumberHandling.AllowReadingFromString,

@@ -1,8 +1,9 @@
+using CapsNetService.Training.Checkpoints;
 using System.CommandLine;
 using CapsNetService.Training.Cli;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Export;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using Spectre.Console;
 
 var root = new RootCommand("CapsNetService trainer: trains the CapsNet of Sabour et al. (2017) on MNIST, "

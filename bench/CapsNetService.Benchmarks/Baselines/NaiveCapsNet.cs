@@ -104,21 +104,21 @@ public sealed class NaiveCapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
     public void CopyFrom(CapsNet model)
     {
         using var noGrad = no_grad();
-        conv1.weight!.copy_(model.Conv1.weight!);
-        conv1.bias!.copy_(model.Conv1.bias!);
-        var primaryWeight = model.PrimaryCaps.Conv.weight!.view(PrimaryMaps, InDims, 256, 9, 9);
-        var primaryBias = model.PrimaryCaps.Conv.bias!.view(PrimaryMaps, InDims);
+        conv1.weight!.copy_(model.Conv1.get_parameter("weight")!);
+        conv1.bias!.copy_(model.Conv1.get_parameter("bias")!);
+        var primaryWeight = model.PrimaryCaps.Conv.get_parameter("weight")!.view(PrimaryMaps, InDims, 256, 9, 9);
+        var primaryBias = model.PrimaryCaps.Conv.get_parameter("bias")!.view(PrimaryMaps, InDims);
         for (int d = 0; d < InDims; d++)
         {
             primaryUnits[d].weight!.copy_(primaryWeight.select(1, d));
             primaryUnits[d].bias!.copy_(primaryBias.select(1, d));
         }
         weights.copy_(model.DigitCaps.Weights.view(1, Inputs, Parents, OutDims, InDims));
-        hidden1.weight!.copy_(model.Decoder.Hidden1.weight!);
-        hidden1.bias!.copy_(model.Decoder.Hidden1.bias!);
-        hidden2.weight!.copy_(model.Decoder.Hidden2.weight!);
-        hidden2.bias!.copy_(model.Decoder.Hidden2.bias!);
-        output.weight!.copy_(model.Decoder.Output.weight!);
-        output.bias!.copy_(model.Decoder.Output.bias!);
+        hidden1.weight!.copy_(Decoder.Layer(model.Decoder, Decoder.Hidden1).weight!);
+        hidden1.bias!.copy_(Decoder.Layer(model.Decoder, Decoder.Hidden1).bias!);
+        hidden2.weight!.copy_(Decoder.Layer(model.Decoder, Decoder.Hidden2).weight!);
+        hidden2.bias!.copy_(Decoder.Layer(model.Decoder, Decoder.Hidden2).bias!);
+        output.weight!.copy_(Decoder.Layer(model.Decoder, Decoder.Output).weight!);
+        output.bias!.copy_(Decoder.Layer(model.Decoder, Decoder.Output).bias!);
     }
 }

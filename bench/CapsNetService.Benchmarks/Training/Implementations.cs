@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace CapsNetService.Benchmarks.Training;
 
 /// <summary>A CapsNet implementation the harness can time: a name for the table and a way to build one.
-/// A name ending in <c>+mallopt</c> runs the same implementation with <see cref="CapsNetService.Training.Training.NativeMemoryTuning"/> applied.</summary>
+/// A name ending in <c>+mallopt</c> runs the same implementation with <see cref="CapsNetService.Training.Run.NativeMemoryTuning"/> applied.</summary>
 public sealed record Implementation(string Name, string Description, Func<nn.Module<Tensor, Tensor?, CapsNetOutput>> Create,
                                    bool MallocTuning = false)
 {
@@ -23,7 +23,7 @@ public sealed record Implementation(string Name, string Description, Func<nn.Mod
             () => { manual_seed(seed); return new CapsNet(CapsNetArchitecture.Paper); }),
         new(TrainerBf16, "the same with `--precision bf16`: Conv1 and PrimaryCaps in bfloat16 while training (mixed precision), "
                          + "so not the same function to 1e-4 by design",
-            () => { manual_seed(seed); return new CapsNet(CapsNetArchitecture.Paper) { TrainingPrecision = ConvolutionPrecision.Bf16 }; }),
+            () => { manual_seed(seed); return new CapsNet(CapsNetArchitecture.Paper, ConvolutionPrecision.Bf16); }),
         new(Naive, "baseline (bench/…/Baselines/NaiveCapsNet.cs): one PrimaryCaps conv per capsule dimension, "
                    + "û by the 5-D broadcast matmul, routing with loops over the 10 parents",
             () =>

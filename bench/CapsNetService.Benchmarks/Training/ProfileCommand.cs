@@ -28,7 +28,7 @@ public static class ProfileCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (result.GetValue(Mallopt) && !CapsNetService.Training.Training.NativeMemoryTuning.KeepLargeAllocationsInHeap())
+            if (result.GetValue(Mallopt) && !CapsNetService.Training.Run.NativeMemoryTuning.KeepLargeAllocationsInHeap())
                 Console.Error.WriteLine("warning: mallopt is not available here; running untuned");
             set_num_threads(result.GetValue(TrainingBenchmarkCommand.Threads));
             int batch = result.GetValue(Batch), repetitions = result.GetValue(Repetitions), seed = result.GetValue(TrainingBenchmarkCommand.Seed);

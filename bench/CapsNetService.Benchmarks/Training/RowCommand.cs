@@ -46,7 +46,7 @@ public static class RowCommand
         {
             int seed = result.GetValue(TrainingBenchmarkCommand.Seed), batch = result.GetValue(Batch);
             var implementation = Implementation.Find(result.GetValue(Impl)!, seed);
-            bool tuned = implementation.MallocTuning && CapsNetService.Training.Training.NativeMemoryTuning.KeepLargeAllocationsInHeap();
+            bool tuned = implementation.MallocTuning && CapsNetService.Training.Run.NativeMemoryTuning.KeepLargeAllocationsInHeap();
             if (implementation.MallocTuning && !tuned) Console.Error.WriteLine("warning: mallopt is not available here; running untuned");
             set_num_threads(result.GetValue(TrainingBenchmarkCommand.Threads));
             var train = await BenchmarkData.LoadTrainingSetAsync(result.GetValue(TrainingBenchmarkCommand.DataDir)!, download: false, cancellationToken);

@@ -1,7 +1,7 @@
 using CapsNetService.Common.Mnist;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Model;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,40 +1,18 @@
 using System.CommandLine;
-using CapsNetService.Training.Data;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 
 namespace CapsNetService.Training.Cli;
 
-/// <summary>Options shared by the commands that need data or a device.</summary>
+/// <summary>The options <c>evaluate</c> and <c>export</c> share with <c>train</c>: the very same option objects,
+/// declared once in <see cref="TrainOptions"/>.</summary>
 public static class CommonOptions
 {
-    public static readonly Option<DeviceChoice> Device = new("--device")
-    {
-        Description = "auto (CUDA when available), cuda or cpu",
-        DefaultValueFactory = _ => DeviceChoice.Auto,
-    };
+    private static OptionBinder<TrainOptions> Train => OptionBinder<TrainOptions>.Instance;
 
-    public static readonly Option<string?> LibTorchDir = new("--libtorch-dir")
-    {
-        Description = $"load libtorch from this folder (e.g. a CUDA PyTorch's torch/lib) instead of the bundled one; also ${TorchRuntime.LibTorchDirVariable}",
-    };
-
-    public static readonly Option<string> DataDir = new("--data-dir")
-    {
-        Description = "folder with the MNIST IDX files (.gz or raw); missing files are downloaded into it",
-        DefaultValueFactory = _ => "data/mnist",
-    };
-
-    public static readonly Option<bool> NoDownload = new("--no-download")
-    {
-        Description = "fail instead of downloading missing MNIST files",
-    };
-
-    public static readonly Option<string[]> Mirrors = new("--mnist-mirror")
-    {
-        Description = "base URL serving the MNIST .gz files; repeat to try several (default: the usual public mirrors)",
-        AllowMultipleArgumentsPerToken = false,
-    };
-
-    public static IReadOnlyList<string> MirrorsOrDefault(ParseResult result) =>
-        result.GetValue(Mirrors) is { Length: > 0 } given ? given : MnistFiles.DefaultMirrors;
+    public static Option<DeviceChoice> Device => (Option<DeviceChoice>)Train[nameof(TrainOptions.Device)];
+    public static Option<string?> LibTorchDir => (Option<string?>)Train[nameof(TrainOptions.LibTorchDir)];
+    public static Option<string> DataDir => (Option<string>)Train[nameof(TrainOptions.DataDir)];
+    public static Option<bool> NoDownload => (Option<bool>)Train[nameof(TrainOptions.NoDownload)];
+    public static Option<string[]> Mirrors => (Option<string[]>)Train[nameof(TrainOptions.MnistMirror)];
+    public static Option<bool> OnlyIfBetter => (Option<bool>)Train[nameof(TrainOptions.OnlyIfBetter)];
 }

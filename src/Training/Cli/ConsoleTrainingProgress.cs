@@ -1,4 +1,7 @@
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
+using CapsNetService.Common;
+using CapsNetService.Training.Export;
+using CapsNetService.Training.Reporting;
 using Spectre.Console;
 
 namespace CapsNetService.Training.Cli;
@@ -76,6 +79,27 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
             table.AddRow(cells.ToArray());
         }
         return table;
+    }
+
+    public void RunCompleted(TrainingResult result)
+    {
+        if (BestEpoch.Of(result.History) is { } best)
+            AnsiConsole.MarkupLine($"Best test accuracy [green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}) at epoch {best.Epoch}.");
+        AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(result.RunDirectory, HtmlReport.FileName))}");
+        AnsiConsole.MarkupLine($"Best checkpoint: {Markup.Escape(result.BestCheckpoint)}");
+    }
+
+    public void Exported(ExportResult export)
+    {
+        if (export.Directories.Count > 0)
+            AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
+                                   + $"(test accuracy {export.Metadata.TestAccuracy:P2}) into {Markup.Escape(string.Join(", ", export.Directories))}: "
+                                   + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
+        foreach (var (directory, published) in export.KeptBetter)
+            AnsiConsole.MarkupLine($"[yellow]Not published into {Markup.Escape(directory)}[/]: it holds {Markup.Escape(published.ModelVersion)} "
+                                   + $"(test accuracy {published.TestAccuracy:P2}), at least as accurate as {Markup.Escape(export.Metadata.ModelVersion)} "
+                                   + $"({export.Metadata.TestAccuracy:P2}).");
+        AnsiConsole.MarkupLine($"[grey]ONNX Runtime check: {Markup.Escape(export.Parity.ToString())}[/]");
     }
 
     public void Log(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");

@@ -1,8 +1,9 @@
+using CapsNetService.Training.Checkpoints;
 using System.CommandLine;
 using System.Text.Json;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Model;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using Spectre.Console;
 using CapsNetService.Training.IO;
 
@@ -33,7 +34,7 @@ public static class EvaluateCommand
         var (model, metadata) = Checkpoint.LoadModel(result.GetValue(CheckpointPath)!, device);
         using var _ = model;
         var (_, fullTest) = await MnistDataSource.LoadAsync(result.GetValue(CommonOptions.DataDir)!, !result.GetValue(CommonOptions.NoDownload),
-                                                         CommonOptions.MirrorsOrDefault(result), progress.Log, cancellationToken);
+                                                         result.GetValue(CommonOptions.Mirrors)!, progress.Log, cancellationToken);
         var limit = result.GetValue(LimitTest);
         if (limit is < 1) throw new ArgumentException("--limit-test must be at least 1");
         var test = fullTest.Take(limit);

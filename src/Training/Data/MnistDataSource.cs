@@ -25,4 +25,10 @@ public static class MnistDataSource
                                           MnistFiles.Find(directory, MnistFiles.TestLabels)!);
         return (train, test);
     }
+
+    /// <summary>The test set when the folder holds its two files (nothing is downloaded); null otherwise.</summary>
+    public static MnistSet? TestSetIfPresent(string directory) =>
+        MnistFiles.Find(directory, MnistFiles.TestImages) is { } images && MnistFiles.Find(directory, MnistFiles.TestLabels) is { } labels
+            ? MnistIdxReader.ReadSet(images, labels)
+            : null;
 }

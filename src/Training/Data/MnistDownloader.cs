@@ -66,5 +66,3 @@ public sealed class MnistDownloader(HttpClient http, IReadOnlyList<string> mirro
         return Convert.ToHexStringLower(md5.ComputeHash(bytes));
     }
 }
-
-public sealed class MnistUnavailableException(string message) : Exception(message);

@@ -115,21 +115,21 @@ public static class CapsNetOnnxGraph
         return g.Node("Sqrt", [g.Node("Add", [squaredNorm, eps])], outputName);
     }
 
-    private static string Decoder(OnnxGraphBuilder g, Model.Decoder decoder, string maskedCapsules, string outputName)
+    private static string Decoder(OnnxGraphBuilder g, TorchSharp.Modules.Sequential decoder, string maskedCapsules, string outputName)
     {
         var flat = g.Node("Reshape", [maskedCapsules,
             g.Initializer($"{g.Graph.Name}_flat_shape", [0L, ModelContract.Classes * ModelContract.CapsuleDims])]);
-        var h1 = g.Node("Relu", [Dense(g, DecoderLayer1, decoder.Hidden1, flat)]);
-        var h2 = g.Node("Relu", [Dense(g, DecoderLayer2, decoder.Hidden2, h1)]);
-        var pixels = g.Node("Sigmoid", [Dense(g, DecoderLayer3, decoder.Output, h2)]);
+        var h1 = g.Node("Relu", [Dense(g, DecoderLayer1, Model.Decoder.Layer(decoder, Model.Decoder.Hidden1), flat)]);
+        var h2 = g.Node("Relu", [Dense(g, DecoderLayer2, Model.Decoder.Layer(decoder, Model.Decoder.Hidden2), h1)]);
+        var pixels = g.Node("Sigmoid", [Dense(g, DecoderLayer3, Model.Decoder.Layer(decoder, Model.Decoder.Output), h2)]);
         return g.Node("Reshape", [pixels, g.Initializer($"{g.Graph.Name}_image_shape",
             [0L, 1, ModelContract.ImageSide, ModelContract.ImageSide])], outputName);
     }
 
-    private static string Conv(OnnxGraphBuilder g, string name, TorchSharp.Modules.Conv2d conv, string input, long stride)
+    private static string Conv(OnnxGraphBuilder g, string name, TorchSharp.torch.nn.Module conv, string input, long stride)
     {
-        var w = conv.weight!.detach();
-        var b = conv.bias!.detach();
+        var w = conv.get_parameter("weight")!.detach();
+        var b = conv.get_parameter("bias")!.detach();
         var weight = g.Initializer(WeightOf(name), Values(w), w.shape);
         var bias = g.Initializer(BiasOf(name), Values(b), b.shape);
         return g.Node("Conv", [input, weight, bias],

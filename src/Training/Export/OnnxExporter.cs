@@ -1,19 +1,14 @@
+using CapsNetService.Training.Checkpoints;
 using CapsNetService.Common;
 using CapsNetService.Training.Model;
-using CapsNetService.Training.Training;
+using System.Text.Json;
+using CapsNetService.Common.Mnist;
+using CapsNetService.Training.Run;
 using Google.Protobuf;
 using Onnx;
 using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Export;
-
-/// <param name="Directories">Where the model was published.</param>
-/// <param name="KeptBetter">Folders left as they were because they already hold a model at least as accurate
-/// (only with <c>onlyIfBetter</c>), with that model's metadata.</param>
-public sealed record ExportResult(IReadOnlyList<string> Directories, ModelMetadata Metadata, ParityReport Parity, long ClassifierBytes, long DecoderBytes,
-                                  IReadOnlyList<(string Directory, ModelMetadata Published)> KeptBetter);
-
-public sealed class ExportCheckFailedException(string message) : Exception(message);
 
 /// <summary>
 /// Checkpoint → the two ONNX graphs of <see cref="ModelContract"/>, checked under ONNX Runtime against
@@ -23,21 +18,23 @@ public static class OnnxExporter
 {
     public const int CheckImages = 16;
 
+    private static readonly JsonSerializerOptions OptionsJson = new(JsonSerializerDefaults.Web);
+
     /// <param name="outputDirectories">Each receives the same files (e.g. the run folder and the service's models folder).</param>
-    /// <param name="checkImages">[k × 784] real images in [0, 1] for the parity check; random images when null.</param>
+    /// <param name="checkSet">Real digits for the parity check (its first <see cref="CheckImages"/>); random images when null.</param>
     /// <param name="onlyIfBetter">Leave a folder alone when the model it holds claims at least the new model's test
     /// accuracy (a folder whose metadata cannot be read is published into).</param>
-    public static ExportResult Export(string checkpointPath, IReadOnlyList<string> outputDirectories, float[]? checkImages = null,
-                                      string? trainingCommand = null, bool onlyIfBetter = false)
+    public static ExportResult Export(string checkpointPath, IReadOnlyList<string> outputDirectories, MnistSet? checkSet = null,
+                                      bool onlyIfBetter = false)
     {
         // Everything that can fail on a bad checkpoint happens before the models folder is touched.
         var (model, checkpoint) = Checkpoint.LoadModel(checkpointPath, CPU);
         using var _ = model;
-        var metadata = Describe(checkpoint, Checkpoint.Sha256(checkpointPath), trainingCommand);
+        var metadata = Describe(checkpoint, Checkpoint.Sha256(checkpointPath));
         var classifier = ToModel(CapsNetOnnxGraph.BuildClassifier(model), metadata, "CapsNet: image → digit capsules, lengths, reconstruction").ToByteArray();
         var decoder = ToModel(CapsNetOnnxGraph.BuildDecoder(model), metadata, "CapsNet decoder: digit capsules → image").ToByteArray();
 
-        var images = checkImages ?? RandomImages(CheckImages);
+        var images = checkSet?.ModelInput(0, Math.Min(CheckImages, checkSet.Count)) ?? RandomImages(CheckImages);
         var parity = OnnxParityCheck.Compare(model, classifier, decoder, images, images.Length / ModelContract.ImagePixels);
         if (!parity.Passed)
             throw new ExportCheckFailedException(
@@ -75,7 +72,7 @@ public static class OnnxExporter
         return model;
     }
 
-    public static ModelMetadata Describe(CheckpointMetadata checkpoint, string sha256, string? trainingCommand)
+    public static ModelMetadata Describe(CheckpointMetadata checkpoint, string sha256)
     {
         var best = checkpoint.History.FirstOrDefault(m => m.Epoch == checkpoint.Epoch) ?? checkpoint.History.LastOrDefault();
         return new ModelMetadata
@@ -88,10 +85,11 @@ public static class OnnxExporter
             CheckpointSha256 = sha256,
             Producer = Producer.Name,
             ProducerVersion = checkpoint.ProducerVersion,
-            Seed = checkpoint.Settings.Seed,
+            Seed = checkpoint.Options.Seed,
             Device = checkpoint.Device,
             SecondsPerEpoch = checkpoint.History.Count == 0 ? null : checkpoint.History.Average(m => m.EpochSeconds),
-            TrainingCommand = trainingCommand ?? checkpoint.Settings.Command,
+            TrainingCommand = checkpoint.Options.CommandLine(),
+            TrainingOptions = JsonSerializer.Serialize(checkpoint.Options.Recorded(), OptionsJson),
             InitializedFrom = checkpoint.InitializedFrom?.Describe(),
         };
     }

@@ -5,22 +5,6 @@ using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Export;
 
-/// <summary>How far ONNX Runtime's answers are from TorchSharp's for the same images.</summary>
-public sealed record ParityReport(int Images, double MaxProbabilityDifference, double MaxCapsuleDifference,
-                                  double MaxReconstructionDifference, double MaxDecoderDifference, int ArgmaxDisagreements)
-{
-    public const double Tolerance = 1e-4;
-
-    public bool Passed => MaxProbabilityDifference <= Tolerance && MaxCapsuleDifference <= Tolerance
-                          && MaxReconstructionDifference <= Tolerance
-                          && MaxDecoderDifference <= Tolerance && ArgmaxDisagreements == 0;
-
-    public override string ToString() =>
-        $"{Images} images: max |Δ| probabilities {MaxProbabilityDifference:E2}, capsules {MaxCapsuleDifference:E2}, "
-        + $"reconstruction {MaxReconstructionDifference:E2}, decoder {MaxDecoderDifference:E2}; "
-        + $"{ArgmaxDisagreements} argmax disagreement(s)";
-}
-
 /// <summary>Runs the exported graphs under ONNX Runtime (CPU) and the model under TorchSharp on the same batch.</summary>
 public static class OnnxParityCheck
 {
@@ -30,7 +14,7 @@ public static class OnnxParityCheck
         long[] imageShape = [count, 1, ModelContract.ImageSide, ModelContract.ImageSide];
 
         // TorchSharp, on the CPU, at test time.
-        var device = model.Conv1.weight!.device;
+        var device = model.parameters().First().device;
         model.eval();
         float[] torchProbabilities, torchCapsules, torchReconstruction;
         using (no_grad())

@@ -1,7 +1,8 @@
+using CapsNetService.Training.Checkpoints;
 using System.Runtime.InteropServices;
 using CapsNetService.Common;
 using CapsNetService.Training.Model;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp.Modules;
@@ -17,7 +18,8 @@ namespace CapsNetService.Training.Export;
 /// </summary>
 public static class OnnxWeightImport
 {
-    public static (CapsNet Model, ModelMetadata Metadata) Load(string path, CapsNetArchitecture architecture)
+    public static (CapsNet Model, ModelMetadata Metadata) Load(string path, CapsNetArchitecture architecture,
+                                                             ConvolutionPrecision precision = ConvolutionPrecision.Fp32)
     {
         var proto = Read(path);
         ModelMetadata metadata;
@@ -32,17 +34,17 @@ public static class OnnxWeightImport
 
         var initializers = proto.Graph?.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First())
                            ?? throw new CheckpointException($"{path}: the ONNX model has no graph");
-        var model = new CapsNet(architecture);
+        var model = new CapsNet(architecture, precision);
         try
         {
             using var noGrad = no_grad();
-            CopyLayer(path, initializers, Conv1Layer, model.Conv1.weight!, model.Conv1.bias!);
-            CopyLayer(path, initializers, PrimaryLayer, model.PrimaryCaps.Conv.weight!, model.PrimaryCaps.Conv.bias!);
+            CopyLayer(path, initializers, Conv1Layer, model.Conv1);
+            CopyLayer(path, initializers, PrimaryLayer, model.PrimaryCaps.Conv);
             // Stored as [I, 8, J·16] for the MatMul; the layer keeps W as [I, J·16, 8].
             Copy(path, initializers, DigitCapsWeights, model.DigitCaps.Weights, stored => stored.transpose(1, 2));
-            CopyLayer(path, initializers, DecoderLayer1, model.Decoder.Hidden1.weight!, model.Decoder.Hidden1.bias!);
-            CopyLayer(path, initializers, DecoderLayer2, model.Decoder.Hidden2.weight!, model.Decoder.Hidden2.bias!);
-            CopyLayer(path, initializers, DecoderLayer3, model.Decoder.Output.weight!, model.Decoder.Output.bias!);
+            CopyLayer(path, initializers, DecoderLayer1, Decoder.Layer(model.Decoder, Decoder.Hidden1));
+            CopyLayer(path, initializers, DecoderLayer2, Decoder.Layer(model.Decoder, Decoder.Hidden2));
+            CopyLayer(path, initializers, DecoderLayer3, Decoder.Layer(model.Decoder, Decoder.Output));
         }
         catch
         {
@@ -66,10 +68,10 @@ public static class OnnxWeightImport
         }
     }
 
-    private static void CopyLayer(string path, Dictionary<string, TensorProto> initializers, string layer, Parameter weight, Parameter bias)
+    private static void CopyLayer(string path, Dictionary<string, TensorProto> initializers, string layer, TorchSharp.torch.nn.Module module)
     {
-        Copy(path, initializers, WeightOf(layer), weight);
-        Copy(path, initializers, BiasOf(layer), bias);
+        Copy(path, initializers, WeightOf(layer), module.get_parameter("weight")!);
+        Copy(path, initializers, BiasOf(layer), module.get_parameter("bias")!);
     }
 
     private static void Copy(string path, Dictionary<string, TensorProto> initializers, string name, Parameter target,

@@ -5,53 +5,36 @@ using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Model;
 
-/// <summary>What one forward pass yields; the caller disposes it.</summary>
-public sealed record CapsNetOutput(Tensor DigitCapsules, Tensor Lengths, Tensor Reconstruction) : IDisposable
-{
-    public void Dispose()
-    {
-        DigitCapsules.Dispose();
-        Lengths.Dispose();
-        Reconstruction.Dispose();
-    }
-}
-
 /// <summary>
 /// The CapsNet of Sabour, Frosst and Hinton (2017): Conv1 → PrimaryCaps → DigitCaps (routing by agreement)
 /// → lengths as class probabilities, and a decoder that reconstructs the input from one digit capsule.
 /// </summary>
 public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
 {
-    private readonly Conv2d conv1;
-    private readonly PrimaryCapsules primaryCaps;
-    private readonly DigitCapsules digitCaps;
-    private readonly Decoder decoder;
-
-    public CapsNet(CapsNetArchitecture architecture) : base(nameof(CapsNet))
+    /// <param name="precision">What the two convolutions compute in while training (see
+    /// <see cref="MixedPrecisionConv2d"/>); the weights, and so the checkpoints, are float32 either way.</param>
+    public CapsNet(CapsNetArchitecture architecture, ConvolutionPrecision precision = ConvolutionPrecision.Fp32)
+        : base(nameof(CapsNet))
     {
         Architecture = architecture;
         var a = architecture;
-        conv1 = nn.Conv2d(1, a.Conv1Channels, a.KernelSize);
-        primaryCaps = new PrimaryCapsules(a.Conv1Channels, a.PrimaryMaps, a.PrimaryDims, a.KernelSize, a.PrimaryStride);
-        digitCaps = new DigitCapsules(a.PrimaryCapsuleCount, a.PrimaryDims, ModelContract.Classes, ModelContract.CapsuleDims,
+        Conv1 = MixedPrecisionConv2d.Create(1, a.Conv1Channels, a.KernelSize, stride: 1, precision);
+        PrimaryCaps = new PrimaryCapsules(a.Conv1Channels, a.PrimaryMaps, a.PrimaryDims, a.KernelSize, a.PrimaryStride, precision);
+        DigitCaps = new DigitCapsules(a.PrimaryCapsuleCount, a.PrimaryDims, ModelContract.Classes, ModelContract.CapsuleDims,
                                       a.RoutingIterations);
-        decoder = new Decoder(ModelContract.Classes * ModelContract.CapsuleDims, ModelContract.ImageSide);
-        RegisterComponents();
+        Decoder = Model.Decoder.Create(ModelContract.Classes * ModelContract.CapsuleDims, ModelContract.ImageSide);
+        // The names of the parameters in checkpoints: conv1.weight, primaryCaps.conv.weight, digitCaps.weights, decoder.hidden1.weight, …
+        register_module("conv1", Conv1);
+        register_module("primaryCaps", PrimaryCaps);
+        register_module("digitCaps", DigitCaps);
+        register_module("decoder", Decoder);
     }
 
     public CapsNetArchitecture Architecture { get; }
-    public Conv2d Conv1 => conv1;
-    public PrimaryCapsules PrimaryCaps => primaryCaps;
-    public DigitCapsules DigitCaps => digitCaps;
-    public Decoder Decoder => decoder;
-
-    /// <summary>What Conv1 and PrimaryCaps compute in while training; evaluation and export always use float32, the
-    /// precision of the exported ONNX model, so every accuracy reported is the served model's.</summary>
-    public ConvolutionPrecision TrainingPrecision
-    {
-        get => primaryCaps.TrainingPrecision;
-        set => primaryCaps.TrainingPrecision = value;
-    }
+    public nn.Module<Tensor, Tensor> Conv1 { get; }
+    public PrimaryCapsules PrimaryCaps { get; }
+    public DigitCapsules DigitCaps { get; }
+    public Sequential Decoder { get; }
 
     /// <param name="images">[N, 1, 28, 28] in [0, 1].</param>
     /// <param name="labels">[N] true digits while training (the decoder sees the true capsule);
@@ -59,13 +42,12 @@ public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
     public override CapsNetOutput forward(Tensor images, Tensor? labels)
     {
         using var scope = NewDisposeScope();
-        var precision = training ? TrainingPrecision : ConvolutionPrecision.Fp32;
-        var features = nn.functional.relu(MixedPrecisionConvolution.Forward(conv1, images, precision));   // [N, 256, 20, 20]
-        var primary = primaryCaps.forward(features);                // u: [N, 1152, 8]
-        var digits = digitCaps.forward(primary);                    // v: [N, 10, 16]
+        var features = nn.functional.relu(Conv1.forward(images));  // [N, 256, 20, 20]
+        var primary = PrimaryCaps.forward(features);                // u: [N, 1152, 8]
+        var digits = DigitCaps.forward(primary);                    // v: [N, 10, 16]
         var lengths = Capsules.Length(digits);                      // [N, 10]
         var chosen = labels ?? lengths.argmax(1);
-        var reconstruction = decoder.forward(Decoder.Mask(digits, chosen));
+        var reconstruction = Decoder.forward(Model.Decoder.Mask(digits, chosen));   // [N, 1, 28, 28]
         return new CapsNetOutput(digits.MoveToOuterDisposeScope(), lengths.MoveToOuterDisposeScope(),
                                  reconstruction.MoveToOuterDisposeScope());
     }

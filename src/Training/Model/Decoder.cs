@@ -8,34 +8,25 @@ namespace CapsNetService.Training.Model;
 /// The reconstruction network: the digit capsules with all but one masked to zero, 160 → 512 → 1024 → 784,
 /// ReLU, ReLU, sigmoid. It regularises training and shows what a capsule encodes.
 /// </summary>
-public sealed class Decoder : nn.Module<Tensor, Tensor>
+public static class Decoder
 {
-    private readonly Linear hidden1, hidden2, output;
-    private readonly long imageSide;
+    /// <summary>Names of the three fully connected layers in the sequence (and in checkpoints).</summary>
+    public const string Hidden1 = "hidden1", Hidden2 = "hidden2", Output = "output";
 
-    public Decoder(long capsuleFeatures, long imageSide) : base(nameof(Decoder))
-    {
-        this.imageSide = imageSide;
-        hidden1 = nn.Linear(capsuleFeatures, 512);
-        hidden2 = nn.Linear(512, 1024);
-        output = nn.Linear(1024, imageSide * imageSide);
-        RegisterComponents();
-    }
+    /// <returns>[N, parents, dims] masked capsules → [N, 1, side, side] in [0, 1].</returns>
+    public static Sequential Create(long capsuleFeatures, long imageSide) => nn.Sequential(
+        ("flatten", nn.Flatten()),
+        (Hidden1, nn.Linear(capsuleFeatures, 512)),
+        ("relu1", nn.ReLU()),
+        (Hidden2, nn.Linear(512, 1024)),
+        ("relu2", nn.ReLU()),
+        (Output, nn.Linear(1024, imageSide * imageSide)),
+        ("sigmoid", nn.Sigmoid()),
+        ("image", nn.Unflatten(1, [1, imageSide, imageSide])));
 
-    public Linear Hidden1 => hidden1;
-    public Linear Hidden2 => hidden2;
-    public Linear Output => output;
-
-    /// <param name="maskedCapsules">[N, parents, dims], zero except for the capsule to reconstruct.</param>
-    /// <returns>[N, 1, side, side] in [0, 1].</returns>
-    public override Tensor forward(Tensor maskedCapsules)
-    {
-        using var scope = NewDisposeScope();
-        long n = maskedCapsules.shape[0];
-        var x = nn.functional.relu(hidden1.forward(maskedCapsules.reshape(n, -1)));
-        x = nn.functional.relu(hidden2.forward(x));
-        return nn.functional.sigmoid(output.forward(x)).view(n, 1, imageSide, imageSide).MoveToOuterDisposeScope();
-    }
+    /// <summary>One of the decoder's fully connected layers, by name (<see cref="Hidden1"/>, …).</summary>
+    public static Linear Layer(Sequential decoder, string name) =>
+        (Linear)decoder.named_children().Single(child => child.name == name).module;
 
     /// <summary>Zeroes every capsule but the one of <paramref name="digits"/> ([N] class indices).</summary>
     public static Tensor Mask(Tensor digitCapsules, Tensor digits)

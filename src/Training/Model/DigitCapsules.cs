@@ -10,7 +10,6 @@ namespace CapsNetService.Training.Model;
 /// </summary>
 public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
 {
-    private readonly Parameter weights;   // W: [inputs, parents·outDims, inDims], one 16×8 matrix per (i, j)
     private readonly long inputs, parents, inDims, outDims;
 
     public DigitCapsules(long inputs, long inDims, long parents, long outDims, int routingIterations)
@@ -22,13 +21,14 @@ public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
         this.outDims = outDims;
         RoutingIterations = routingIterations;
         // Small weights keep the first parents short, so the margin loss starts in its linear range.
-        weights = nn.Parameter(randn(inputs, parents * outDims, inDims) * 0.01f);
-        RegisterComponents();
+        Weights = nn.Parameter(randn(inputs, parents * outDims, inDims) * 0.01f);
+        register_parameter("weights", Weights);
     }
 
-    public int RoutingIterations { get; set; }
+    public int RoutingIterations { get; }
 
-    public Parameter Weights => weights;
+    /// <summary>W: [inputs, parents·outDims, inDims], one 16×8 matrix per (i, j).</summary>
+    public Parameter Weights { get; }
 
     /// <param name="primary">u: [N, inputs, inDims].</param>
     /// <returns>û: [N, inputs, parents, outDims], computed as one batched matmul over the inputs, û_i = u_i·W_iᵀ, and
@@ -37,7 +37,7 @@ public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long n = primary.shape[0];
-        var uHat = primary.transpose(0, 1).matmul(weights.transpose(1, 2));   // [I, N, inDims] × [I, inDims, J·outDims]
+        var uHat = primary.transpose(0, 1).matmul(Weights.transpose(1, 2));   // [I, N, inDims] × [I, inDims, J·outDims]
         return uHat.view(inputs, n, parents, outDims).permute(1, 0, 2, 3).MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Model;
@@ -11,28 +10,25 @@ namespace CapsNetService.Training.Model;
 /// </summary>
 public sealed class PrimaryCapsules : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv;
     private readonly long maps, dims;
 
-    public PrimaryCapsules(long inChannels, long maps, long dims, long kernelSize, long stride)
+    public PrimaryCapsules(long inChannels, long maps, long dims, long kernelSize, long stride,
+                           ConvolutionPrecision precision = ConvolutionPrecision.Fp32)
         : base(nameof(PrimaryCapsules))
     {
         this.maps = maps;
         this.dims = dims;
-        conv = nn.Conv2d(inChannels, maps * dims, kernelSize, stride);
-        RegisterComponents();
+        Conv = MixedPrecisionConv2d.Create(inChannels, maps * dims, kernelSize, stride, precision);
+        register_module("conv", Conv);
     }
 
-    public Conv2d Conv => conv;
-
-    /// <summary>Used in training mode only: evaluation and export always compute in float32.</summary>
-    public ConvolutionPrecision TrainingPrecision { get; set; } = ConvolutionPrecision.Fp32;
+    public nn.Module<Tensor, Tensor> Conv { get; }
 
     /// <returns>[N, maps·H·W, dims] squashed capsule vectors.</returns>
     public override Tensor forward(Tensor features)
     {
         using var scope = NewDisposeScope();
-        var grid = MixedPrecisionConvolution.Forward(conv, features, training ? TrainingPrecision : ConvolutionPrecision.Fp32);  // [N, maps·dims, H, W]
+        var grid = Conv.forward(features);                       // [N, maps·dims, H, W]
         long n = grid.shape[0], h = grid.shape[2], w = grid.shape[3];
         var capsules = grid.view(n, maps, dims, h, w)
                            .permute(0, 1, 3, 4, 2)              // [N, maps, H, W, dims]

@@ -15,6 +15,10 @@ namespace CapsNetService.Training.Model;
 /// </code>
 /// The logits start at zero for every batch: routing is inference, not a learned parameter.
 /// Both sums over i are batched matrix products over (n, j), so no [N, I, J, D] temporary is formed per iteration.
+/// û is not detached in the iterations before the last: the gradient also flows through the agreements that set the
+/// coupling coefficients, which is what differentiating Procedure 1 as written gives. Some reimplementations (e.g.
+/// XifengGuo's CapsNet-Pytorch) detach it there, which is cheaper but trains another function; the shipped model was
+/// trained with the full gradient, so changing it would need a new training run to justify it.
 /// </summary>
 public static class RoutingByAgreement
 {

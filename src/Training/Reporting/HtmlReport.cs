@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using CapsNetService.Training.Model;
 
 namespace CapsNetService.Training.Reporting;
@@ -95,11 +95,11 @@ public static class HtmlReport
         Row(html, "Command", $"<code>{Encode(run.Command)}</code>");
         Row(html, "Device", Encode(run.Device));
         if (run.InitializedFrom is { } initializedFrom) Row(html, "Started from", Encode(initializedFrom));
-        Row(html, "Seed", Encode(run.Seed.ToString(Invariant)));
-        Row(html, "Batch size", Encode(run.BatchSize.ToString(Invariant)));
-        Row(html, "Routing iterations", Encode(run.RoutingIterations.ToString(Invariant)));
-        Row(html, "Convolutions compute in", run.Precision == ConvolutionPrecision.Bf16 ? "bfloat16 (mixed precision; evaluated in float32)" : "float32");
-        Row(html, "Learning rate", Encode($"{Rate(run.InitialLearningRate)}, × {run.LearningRateDecay.ToString("0.####", Invariant)} per epoch"));
+        Row(html, "Seed", Encode(run.Options.Seed.ToString(Invariant)));
+        Row(html, "Batch size", Encode(run.Options.BatchSize.ToString(Invariant)));
+        Row(html, "Routing iterations", Encode(run.Options.RoutingIterations.ToString(Invariant)));
+        Row(html, "Convolutions compute in", run.Options.Precision == ConvolutionPrecision.Bf16 ? "bfloat16 (mixed precision; evaluated in float32)" : "float32");
+        Row(html, "Learning rate", Encode($"{Rate(run.Options.LearningRate)}, × {run.Options.LearningRateDecay.ToString("0.####", Invariant)} per epoch"));
         Row(html, "Training images", Encode(run.TrainImages.ToString("N0", Invariant)));
         Row(html, "Test images", Encode(run.TestImages.ToString("N0", Invariant)));
         Row(html, "Started", Encode(Timestamp(run.StartedAt)));

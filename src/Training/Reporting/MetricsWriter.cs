@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;

@@ -1,5 +1,5 @@
 using SkiaSharp;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;

@@ -1,21 +1,18 @@
-using CapsNetService.Training.Model;
+using CapsNetService.Training.Run;
 
 namespace CapsNetService.Training.Reporting;
 
-/// <summary>What a training run was asked to do, shown at the top of the report and stored in metrics.json.</summary>
-/// <param name="Command">The command line that started the run, as typed.</param>
+/// <summary>What a training run was asked to do and where it ran, shown at the top of the report and stored in
+/// metrics.json.</summary>
+/// <param name="Options">The run's options, as recorded (<see cref="TrainOptions.Recorded"/>).</param>
+/// <param name="Command">The command line that gives those options (<see cref="TrainOptions.CommandLine"/>).</param>
+/// <param name="Device">Where the tensors live, e.g. "cuda (1 device(s))" or "cpu (2 threads)".</param>
 /// <param name="InitializedFrom">The weights the run started from (model version and epochs); null for random weights.</param>
-/// <param name="Device">Where the tensors live, e.g. "cuda:0 (NVIDIA H200)" or "cpu".</param>
 public sealed record RunDescription(
+    TrainOptions Options,
     string Command,
     string Device,
-    int Seed,
-    int BatchSize,
-    int RoutingIterations,
-    double InitialLearningRate,
-    double LearningRateDecay,
     int TrainImages,
     int TestImages,
     DateTimeOffset StartedAt,
-    ConvolutionPrecision Precision = ConvolutionPrecision.Fp32,
     string? InitializedFrom = null);

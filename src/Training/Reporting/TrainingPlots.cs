@@ -1,5 +1,5 @@
 using System.Globalization;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using ScottPlot;
 using ScottPlot.TickGenerators;
 using CapsNetService.Training.IO;

@@ -1,4 +1,4 @@
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Reporting;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CapsNetService.Common;
 using CapsNetService.Tests;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 
 namespace CapsNetService.Training.Tests.Cli;
 

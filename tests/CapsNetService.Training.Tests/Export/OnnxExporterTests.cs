@@ -1,8 +1,9 @@
+using CapsNetService.Training.Checkpoints;
 using CapsNetService.Common;
 using CapsNetService.Training.Export;
 using CapsNetService.Training.Model;
-using CapsNetService.Training.Tests.Training;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Tests.Run;
+using CapsNetService.Training.Run;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using ModelMetadata = CapsNetService.Common.ModelMetadata;
@@ -112,6 +113,28 @@ public sealed class OnnxExporterTests(TrainingRunFixture run) : IDisposable
         Assert.Equal(Producer.Name, fromOnnx.Producer);
         Assert.Equal(run.Options.Seed, fromOnnx.Seed);
         Assert.Equal(Producer.Name, session.ModelMetadata.ProducerName);
+    }
+
+    [Fact]
+    public void The_metadata_records_the_training_options_without_the_training_machines_paths()
+    {
+        ExportBest();
+        var sidecar = File.ReadAllText(Path.Combine(models, ModelContract.MetadataFileName));
+        using var session = new InferenceSession(Path.Combine(models, ModelContract.ModelFileName));
+        var onnxProperties = string.Join("\n", session.ModelMetadata.CustomMetadataMap.Values);
+        // The run folder is an absolute temporary folder: only its name may travel with the model.
+        Assert.True(Path.IsPathRooted(run.RunDirectory));
+        foreach (var text in new[] { sidecar, onnxProperties })
+        {
+            Assert.DoesNotContain(run.RunDirectory, text);
+            Assert.DoesNotContain(Path.GetTempPath(), text);
+        }
+        var metadata = ModelMetadata.FromJson(sidecar);
+        Assert.Contains($"--output {Path.GetFileName(run.RunDirectory)}", metadata.TrainingCommand);
+        var options = System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(metadata.TrainingOptions!, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Equal(run.Options.Seed, options.Seed);
+        Assert.Equal(Path.GetFileName(run.RunDirectory), options.Output);
+        Assert.Equal(run.Options.CommandLine().Replace(run.RunDirectory, Path.GetFileName(run.RunDirectory)), metadata.TrainingCommand);
     }
 
     [Fact]

@@ -1,8 +1,9 @@
+using CapsNetService.Training.Checkpoints;
 using CapsNetService.Common;
 using CapsNetService.Training.Export;
 using CapsNetService.Training.Model;
-using CapsNetService.Training.Tests.Training;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Tests.Run;
+using CapsNetService.Training.Run;
 using static TorchSharp.torch;
 
 namespace CapsNetService.Training.Tests.Export;

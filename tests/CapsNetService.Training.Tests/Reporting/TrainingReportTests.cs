@@ -3,7 +3,7 @@ using System.Text.Json;
 using CapsNetService.Common.Mnist;
 using CapsNetService.Tests;
 using CapsNetService.Training.Reporting;
-using CapsNetService.Training.Training;
+using CapsNetService.Training.Run;
 using SkiaSharp;
 using CapsNetService.Training.IO;
 
@@ -147,7 +147,7 @@ public sealed class TrainingReportTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")));
         var root = json.RootElement;
         Assert.Equal(Run().Command, root.GetProperty("run").GetProperty("command").GetString());
-        Assert.Equal(100, root.GetProperty("run").GetProperty("batchSize").GetInt32());
+        Assert.Equal(100, root.GetProperty("run").GetProperty("options").GetProperty("batchSize").GetInt32());
         Assert.Equal(epochs, root.GetProperty("history").GetArrayLength());
         Assert.Equal(history[^1].TestLoss, root.GetProperty("history")[epochs - 1].GetProperty("testLoss").GetDouble());
         int bestEpoch = history.OrderBy(e => e.TestError).First().Epoch;
@@ -267,7 +267,8 @@ public sealed class TrainingReportTests : IDisposable
     }
 
     private static RunDescription Run() => new(
-        "capsnet-train train --epochs 3 --note <script>alert(1)</script>", "cpu", 42, 100, 3, 0.001, 0.9, 60000, 10000,
+        new TrainOptions { Seed = 42, BatchSize = 100, RoutingIterations = 3, LearningRate = 0.001, LearningRateDecay = 0.9 },
+        "capsnet-train train --epochs 3 --note <script>alert(1)</script>", "cpu", 60000, 10000,
         new DateTimeOffset(2025, 11, 28, 14, 0, 0, TimeSpan.Zero));
 
     /// <summary>A plausible run: losses and errors falling, the test error flattening out, the learning rate

@@ -1,0 +1,169 @@
+using CapsNetService.Training.Run;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CapsNetService.Training.Model;
+using CapsNetService.Training.Reporting;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using CapsNetService.Training.IO;
+
+namespace CapsNetService.Training.Checkpoints;
+
+/// <summary>
+/// A checkpoint file: a zip of <c>meta.json</c>, <c>model.bin</c> (TorchSharp weights) and, for the
+/// resumable "last" checkpoint, <c>optimizer.bin</c> (Adam's moments) and, when the run averages its weights,
+/// <c>average.bin</c> (the moving average, so that a resumed run goes on averaging). Written atomically.
+/// </summary>
+public static class Checkpoint
+{
+    private const string MetaEntry = "meta.json", ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin",
+                         AverageEntry = "average.bin";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Save(string path, CapsNet model, CheckpointMetadata metadata, optim.Optimizer? optimizer,
+                            CapsNet? average = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            using (var meta = zip.CreateEntry(MetaEntry).Open())
+                JsonSerializer.Serialize(meta, metadata, Json);
+            using (var weights = zip.CreateEntry(ModelEntry, CompressionLevel.NoCompression).Open())
+            using (var writer = new BinaryWriter(weights))
+                model.save(writer);
+            if (optimizer is OptimizerHelper helper)
+            {
+                using var state = zip.CreateEntry(OptimizerEntry, CompressionLevel.NoCompression).Open();
+                using var writer = new BinaryWriter(state);
+                helper.save_state_dict(writer);
+            }
+            if (average is not null)
+            {
+                using var averaged = zip.CreateEntry(AverageEntry, CompressionLevel.NoCompression).Open();
+                using var writer = new BinaryWriter(averaged);
+                average.save(writer);
+            }
+        });
+    }
+
+    public static CheckpointMetadata ReadMetadata(string path)
+    {
+        using var zip = Open(path);
+        return ReadMetadata(zip, path);
+    }
+
+    /// <summary>Loads the weights into a new model on <paramref name="device"/>, built to train in
+    /// <paramref name="precision"/> (the weights are float32 whatever the precision they were trained in).</summary>
+    public static (CapsNet Model, CheckpointMetadata Metadata) LoadModel(string path, Device device,
+                                                                       ConvolutionPrecision precision = ConvolutionPrecision.Fp32)
+    {
+        using var zip = Open(path);
+        var metadata = ReadMetadata(zip, path);
+        var model = new CapsNet(metadata.Architecture, precision);
+        try
+        {
+            using var reader = new BinaryReader(Entry(zip, ModelEntry, path));
+            model.load(reader);
+        }
+        catch (Exception e) when (e is not CheckpointException)
+        {
+            model.Dispose();
+            throw new CheckpointException($"{path}: the weights cannot be loaded into a CapsNet ({e.Message})", e);
+        }
+        model.to(device);
+        return (model, metadata);
+    }
+
+    /// <summary>Restores Adam's state; false when the checkpoint has none (a "best" checkpoint).</summary>
+    public static bool LoadOptimizer(string path, optim.Optimizer optimizer)
+    {
+        using var zip = Open(path);
+        if (zip.GetEntry(OptimizerEntry) is null) return false;
+        using var reader = new BinaryReader(Entry(zip, OptimizerEntry, path));
+        ((OptimizerHelper)optimizer).load_state_dict(reader);
+        return true;
+    }
+
+    /// <summary>Loads the moving average of the weights into <paramref name="average"/>; false when the checkpoint
+    /// has none (its run did not average).</summary>
+    public static bool LoadAverage(string path, CapsNet average)
+    {
+        using var zip = Open(path);
+        if (zip.GetEntry(AverageEntry) is null) return false;
+        using var reader = new BinaryReader(Entry(zip, AverageEntry, path));
+        // Read on the CPU, then copy into the average wherever it lives.
+        using var loaded = new CapsNet(average.Architecture);
+        loaded.load(reader);
+        loaded.to(average.parameters().First().device);
+        average.load_state_dict(loaded.state_dict());
+        return true;
+    }
+
+    public static string Sha256(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    private static ZipArchive Open(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"checkpoint not found: {path}");
+        try
+        {
+            return new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{path} is not a CapsNetService checkpoint (not a readable zip: {e.Message})", e);
+        }
+    }
+
+    private static CheckpointMetadata ReadMetadata(ZipArchive zip, string path)
+    {
+        try
+        {
+            using var stream = Entry(zip, MetaEntry, path);
+            var node = JsonNode.Parse(stream) as JsonObject ?? throw new CheckpointException($"{path}: {MetaEntry} is empty");
+            int format = node["format"]?.GetValue<int>() ?? 0;
+            if (format == 1 && node["settings"] is JsonObject settings)
+            {
+                // Format 1 kept the options that shape the result as "settings", with the same names, and the routing
+                // iterations in the architecture.
+                settings["routingIterations"] = node["architecture"]?["routingIterations"]?.DeepClone();
+                node["options"] = settings.DeepClone();
+            }
+            else if (format != CheckpointMetadata.CurrentFormat)
+            {
+                throw new CheckpointException($"{path}: checkpoint format {format} is not supported (expected {CheckpointMetadata.CurrentFormat})");
+            }
+            return node.Deserialize<CheckpointMetadata>(Json) ?? throw new CheckpointException($"{path}: {MetaEntry} is empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException or FormatException)
+        {
+            throw new CheckpointException($"{path}: {MetaEntry} is corrupt ({e.Message})", e);
+        }
+    }
+
+    /// <summary>An entry copied into memory: TorchSharp's readers want a seekable stream.</summary>
+    private static MemoryStream Entry(ZipArchive zip, string name, string path)
+    {
+        var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path}: {name} is missing; not a complete checkpoint");
+        var memory = new MemoryStream();
+        try
+        {
+            using var stream = entry.Open();
+            stream.CopyTo(memory);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{path}: {name} is corrupt ({e.Message})", e);
+        }
+        memory.Position = 0;
+        return memory;
+    }
+}

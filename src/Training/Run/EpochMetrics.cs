@@ -1,0 +1,18 @@
+namespace CapsNetService.Training.Run;
+
+/// <summary>One row of the training history: what an epoch did, as written to metrics.csv and metrics.json.</summary>
+public sealed record EpochMetrics
+{
+    public required int Epoch { get; init; }
+    public required double LearningRate { get; init; }
+    public required double TrainLoss { get; init; }
+    public required double TrainAccuracy { get; init; }
+    public required double TestLoss { get; init; }
+    public required double TestAccuracy { get; init; }
+    public double TestError => 1 - TestAccuracy;
+    /// <summary>With weight averaging on, <see cref="TestAccuracy"/> is the averaged weights'; this is the live
+    /// (last step's) weights', for comparison. Null when averaging is off.</summary>
+    public double? UnaveragedTestAccuracy { get; init; }
+    public required double EpochSeconds { get; init; }
+    public required double TrainImagesPerSecond { get; init; }
+}

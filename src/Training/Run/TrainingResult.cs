@@ -1,0 +1,4 @@
+namespace CapsNetService.Training.Run;
+
+public sealed record TrainingResult(string RunDirectory, string BestCheckpoint, string LastCheckpoint,
+                                    IReadOnlyList<EpochMetrics> History);

@@ -1,0 +1,33 @@
+using CapsNetService.Training.Data;
+using CapsNetService.Training.Export;
+using static TorchSharp.torch;
+
+namespace CapsNetService.Training.Run;
+
+/// <summary>
+/// One run of <c>capsnet-train train</c>, end to end: MNIST → the training loop (<see cref="Trainer"/>: checkpoints,
+/// metrics and report every epoch) → the ONNX export of the best checkpoint into the run folder's <c>model/</c> and,
+/// when asked, into a models folder.
+/// </summary>
+public sealed class TrainingRun(TrainOptions options, Device device, ITrainingProgress progress)
+{
+    /// <summary>The run folder's copy of the exported model.</summary>
+    public const string ModelFolder = "model";
+
+    public async Task<(TrainingResult Training, ExportResult? Export)> ExecuteAsync(CancellationToken cancellationToken = default)
+    {
+        var (train, test) = await MnistDataSource.LoadAsync(options.DataDir, !options.NoDownload, options.MnistMirror,
+                                                             progress.Log, cancellationToken);
+        progress.Log($"MNIST: {train.Count} training and {test.Count} test images from {Path.GetFullPath(options.DataDir)}");
+
+        var training = new Trainer(options, device, progress).Run(train, test);
+        progress.RunCompleted(training);
+        if (options.NoExport) return (training, null);
+
+        List<string> targets = [Path.Combine(training.RunDirectory, ModelFolder)];
+        if (options.Publish is { } models) targets.Add(models);
+        var export = OnnxExporter.Export(training.BestCheckpoint, targets, test, options.OnlyIfBetter);
+        progress.Exported(export);
+        return (training, export);
+    }
+}

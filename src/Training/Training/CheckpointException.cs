@@ -1,7 +1,0 @@
-namespace CapsNetService.Training.Training;
-
-public sealed class CheckpointException : Exception
-{
-    public CheckpointException(string message) : base(message) { }
-    public CheckpointException(string message, Exception inner) : base(message, inner) { }
-}
