@@ -33,7 +33,7 @@ mkdir -p "$tmp/no-models"
 dotnet publish "$root/tools/CapsNetService.ProviderCheck" -c Release -r linux-x64 --self-contained -o "$tmp/capsnet-provider-check" \
     -p:CapsNetModelDirectory="$tmp/no-models/" -v q -nologo
 dotnet publish "$root/tools/CapsNetService.LoadTest" -c Release -r linux-x64 --self-contained -o "$tmp/capsnet-provider-check" -v q -nologo
-(cd "$tmp/capsnet-provider-check" && mv libonnxruntime_providers_cuda.so "$tmp/" && rm -f libonnxruntime_providers_tensorrt.so ./*.pdb ./*.xml && rm -rf runtimes)
+(cd "$tmp/capsnet-provider-check" && mv libonnxruntime_providers_cuda.so "$tmp/" && rm -f libonnxruntime_providers_tensorrt.so ./*.pdb && rm -rf runtimes)
 cuda_lib="$tmp/libonnxruntime_providers_cuda.so"
 tar cf - -C "$tmp" capsnet-provider-check | xz -6 -T0 > "$tmp/capsnet-provider-check.tar.xz"
 

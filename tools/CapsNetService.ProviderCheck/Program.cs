@@ -5,11 +5,8 @@ using System.Text;
 using System.Text.Json;
 using CapsNetService.Common;
 using CapsNetService.Common.Mnist;
-using CapsNetService.Inference.Api.Inference;
-using CapsNetService.Inference.Api.Options;
-using Microsoft.Extensions.Logging.Abstractions;
+using CapsNetService.Inference.Api.Models;
 using Microsoft.ML.OnnxRuntime;
-using MsOptions = Microsoft.Extensions.Options.Options;
 
 // capsnet-provider-check: README.md beside this file. Exit codes: 0 all checks passed, 1 a check failed, 2 usage.
 var modelDir = new Option<string>("--model-dir") { Description = "the models folder (capsnet.onnx, capsnet.decoder.onnx)", DefaultValueFactory = _ => "models" };
@@ -150,7 +147,7 @@ internal static class ProviderCheck
 
     private static Loaded Load(string preference, ModelFile classifier, ModelFile decoder)
     {
-        var factory = new OnnxSessionFactory(MsOptions.Create(new InferenceOptions { Provider = preference }), NullLogger<OnnxSessionFactory>.Instance);
+        var factory = new OnnxSessionFactory(Enum.Parse<ExecutionProviderPreference>(preference, ignoreCase: true));
         return new Loaded(new OnnxModelLoader(factory, TimeProvider.System).Load(classifier, decoder));
     }
 

@@ -18,19 +18,22 @@ public sealed class BaselineCnn : nn.Module<Tensor, Tensor>
     public const int KernelSize = 5;
     private const long Classes = CapsNetService.Common.ModelContract.Classes;
 
-    private readonly Conv2d conv1, conv2, conv3;
+    private readonly nn.Module<Tensor, Tensor> conv1, conv2, conv3;
     private readonly Linear hidden1, hidden2, output;
     private readonly Dropout dropout;
 
     /// <param name="imageSide">36 for MultiMNIST, 28 for MNIST.</param>
     /// <param name="dropoutRate">Dropout before the output layer, as the paper has it (it gives no rate).</param>
-    public BaselineCnn(long imageSide = 36, double dropoutRate = 0.5) : base(nameof(BaselineCnn))
+    /// <param name="precision">What the convolutions compute in while training (see <see cref="MixedPrecisionConv2d"/>);
+    /// evaluation is float32 either way.</param>
+    public BaselineCnn(long imageSide = 36, double dropoutRate = 0.5, ConvolutionPrecision precision = ConvolutionPrecision.Fp32)
+        : base(nameof(BaselineCnn))
     {
         long featureSide = imageSide - 3 * (KernelSize - 1);
         if (featureSide < 1) throw new ArgumentOutOfRangeException(nameof(imageSide), imageSide, "too small for three 5×5 convolutions");
-        conv1 = nn.Conv2d(1, 256, KernelSize);
-        conv2 = nn.Conv2d(256, 256, KernelSize);
-        conv3 = nn.Conv2d(256, 128, KernelSize);
+        conv1 = MixedPrecisionConv2d.Create(1, 256, KernelSize, stride: 1, precision);
+        conv2 = MixedPrecisionConv2d.Create(256, 256, KernelSize, stride: 1, precision);
+        conv3 = MixedPrecisionConv2d.Create(256, 128, KernelSize, stride: 1, precision);
         hidden1 = nn.Linear(128 * featureSide * featureSide, 328);
         hidden2 = nn.Linear(328, 192);
         dropout = nn.Dropout(dropoutRate);
@@ -38,19 +41,14 @@ public sealed class BaselineCnn : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>What the convolutions compute in while training (as <see cref="CapsNet.TrainingPrecision"/>);
-    /// evaluation and export always use float32.</summary>
-    public ConvolutionPrecision TrainingPrecision { get; set; } = ConvolutionPrecision.Fp32;
-
     /// <param name="images">[N, 1, side, side] in [0, 1].</param>
     /// <returns>[N, 10]: for each digit, the probability that it is in the image (independent sigmoids).</returns>
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var precision = training ? TrainingPrecision : ConvolutionPrecision.Fp32;
-        var x = nn.functional.relu(MixedPrecisionConvolution.Forward(conv1, images, precision));    // [N, 256, 32, 32]
-        x = nn.functional.relu(MixedPrecisionConvolution.Forward(conv2, x, precision));             // [N, 256, 28, 28]
-        x = nn.functional.relu(MixedPrecisionConvolution.Forward(conv3, x, precision));             // [N, 128, 24, 24]
+        var x = nn.functional.relu(conv1.forward(images));                                          // [N, 256, 32, 32]
+        x = nn.functional.relu(conv2.forward(x));                                                   // [N, 256, 28, 28]
+        x = nn.functional.relu(conv3.forward(x));                                                   // [N, 128, 24, 24]
         x = nn.functional.relu(hidden1.forward(x.flatten(1)));                                      // [N, 328]
         x = nn.functional.relu(hidden2.forward(x));                                                 // [N, 192]
         return nn.functional.sigmoid(output.forward(dropout.forward(x))).MoveToOuterDisposeScope(); // [N, 10]
