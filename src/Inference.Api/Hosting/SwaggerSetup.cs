@@ -19,7 +19,10 @@ public static class SwaggerSetup
                 Description = "Recognises handwritten digits with a capsule network (CapsNet) under ONNX Runtime. "
                               + "Upload a PNG or JPEG to POST /predict; every error is application/problem+json.",
             });
-            options.IncludeXmlComments(typeof(SwaggerSetup).Assembly);
+            // A deployment that left out the XML documentation file still serves every route (Swashbuckle would
+            // otherwise fail each request); the OpenAPI document then only lacks the summaries.
+            var comments = Path.ChangeExtension(typeof(SwaggerSetup).Assembly.Location, ".xml");
+            if (File.Exists(comments)) options.IncludeXmlComments(comments);
             options.SupportNonNullableReferenceTypes();
             options.NonNullableReferenceTypesAsRequired();
             options.OperationFilter<ImageUploadOperationFilter>();
