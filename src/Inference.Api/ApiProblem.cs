@@ -23,6 +23,9 @@ public sealed class ApiProblem(int status, string title, string code, string det
 
     public string Detail { get; } = detail;
 
+    /// <summary>Seconds after which the client may try again (sent as Retry-After), or null.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     /// <summary>The problem as the client receives it.</summary>
     public ProblemHttpResult ToResult() => TypedResults.Problem(detail: Detail, statusCode: Status, title: Title,
         extensions: new Dictionary<string, object?> { ["code"] = Code });
@@ -116,6 +119,10 @@ public sealed class ApiProblem(int status, string title, string code, string det
     public static ApiProblem RequestBodyTimeout() => Create(StatusCodes.Status408RequestTimeout,
         "Request body too slow", "request-timeout",
         "The request body arrived too slowly or stopped before its end; send the whole body without pausing.");
+
+    public static ApiProblem TooManyUploads(int limit) => new(StatusCodes.Status503ServiceUnavailable,
+        "Too many uploads in progress", "too-many-uploads",
+        $"The service is already reading {limit:N0} request bodies; try again in a moment.") { RetryAfterSeconds = 1 };
 
     /// <param name="what">What was over the limit, in words: "the boundary", "a part's header", …</param>
     public static ApiProblem FormPartOverLimit(string what) => Create(StatusCodes.Status400BadRequest,

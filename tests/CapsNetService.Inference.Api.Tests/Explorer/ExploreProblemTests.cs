@@ -72,6 +72,26 @@ public sealed class ExploreProblemTests(ServiceFixture service)
         Assert.Equal(code, problem.GetProperty("code").GetString());
     }
 
+    /// <summary>Bytes that are not UTF-8, or a lone surrogate escape, in a key or in any field's text: 400, never a 500
+    /// (the parser lets both through; turning them into .NET strings threw).</summary>
+    [Theory]
+    [InlineData("/reconstruct", "{\"\xff\":1}", "UTF-8")]
+    [InlineData("/explore", "{\"digit\":1,\"capsule\":\"\\ud800\"}", "surrogate")]
+    [InlineData("/reconstruct", "{\"\\udc00\":1}", "surrogate")]
+    [InlineData("/reconstruct", "{\"digit\":\"\xc3\x28\",\"capsule\":[]}", "UTF-8")]
+    [InlineData("/explore", "{\"digit\":1,\"capsules\":\"\\udfff\"}", "surrogate")]
+    [InlineData("/explore", "{\"digit\":1,\"capsule\":[0],\"range\":\"\\ud83d\"}", "surrogate")]
+    [InlineData("/explore", "{\"digit\":1,\"capsule\":[0],\"steps\":\"\xed\xa0\x80\"}", "UTF-8")]
+    public async Task Text_that_is_not_unicode_is_400_malformed_json(string path, string latin1Body, string mention)
+    {
+        // The test data is written one character per byte (Latin-1), so that invalid UTF-8 can be spelt out.
+        var content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1Body));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _client.PostAsync(path, content);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, mention);
+        Assert.Equal("malformed-json", problem.GetProperty("code").GetString());
+    }
+
     [Theory]
     [InlineData("/explore?steps=1", false, "steps is 1")]
     [InlineData("/explore?steps=30", false, "steps is 30")]
