@@ -129,10 +129,11 @@ public sealed class ApiProblem(int status, string title, string code, string det
         "Malformed multipart form", "malformed-form",
         $"The multipart/form-data body could not be read: {what} is longer than the form reader accepts.");
 
-    public static ApiProblem UnreadableContentType() => Create(StatusCodes.Status415UnsupportedMediaType,
+    /// <param name="capsuleToo">True for POST /explore, which also takes a JSON capsule.</param>
+    public static ApiProblem UnreadableContentType(bool capsuleToo = false) => Create(StatusCodes.Status415UnsupportedMediaType,
         "Unsupported media type", "unsupported-media-type",
         "The request's Content-Type header cannot be parsed (is it sent twice?). Send the image as multipart/form-data "
-        + "with a file field named 'image'.");
+        + "with a file field named 'image'" + (capsuleToo ? ", or a digit capsule as application/json." : "."));
 
     // The capsule endpoints (POST /reconstruct, POST /explore with a JSON capsule).
     private const string CapsuleExample = "{\"digit\": 7, \"capsule\": [16 numbers]}";

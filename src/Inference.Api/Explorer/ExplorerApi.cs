@@ -71,6 +71,9 @@ public static class ExplorerApi
         var queryOptions = SweepOptions.Parse(steps, range, "in the query");
 
         var request = context.Request;
+        // A header that does not parse (sent twice, say) is neither JSON nor multipart, and must not be described as either.
+        if (!string.IsNullOrWhiteSpace(request.ContentType) && !MediaTypeHeaderValue.TryParse(request.ContentType, out _))
+            throw ApiProblem.UnreadableContentType(capsuleToo: true);
         CapsuleExploration exploration;
         if (CapsuleRequestReader.IsJson(request.ContentType))
         {

@@ -187,4 +187,18 @@ public sealed class ExploreProblemTests(ServiceFixture service)
         using (var get = await _client.GetAsync("/explore")) await ProblemAssert.IsProblem(get, HttpStatusCode.MethodNotAllowed);
         using (var get = await _client.GetAsync("/reconstruct")) await ProblemAssert.IsProblem(get, HttpStatusCode.MethodNotAllowed);
     }
+
+    /// <summary>A Content-Type sent twice was described as "multipart/form-data" in a refusal saying the endpoint takes
+    /// multipart/form-data.</summary>
+    [Fact]
+    public async Task A_content_type_sent_twice_is_415_saying_it_cannot_be_parsed()
+    {
+        var content = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\n"));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        using var response = await _client.PostAsync("/explore", content);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnsupportedMediaType, "cannot be parsed", "application/json");
+        Assert.Equal("unsupported-media-type", problem.GetProperty("code").GetString());
+        Assert.DoesNotContain("The request body is multipart", problem.GetProperty("detail").GetString());
+    }
 }
