@@ -51,6 +51,8 @@ public static class ApiConventions
             }
             catch (ApiProblem problem)
             {
+                if (problem.RetryAfterSeconds is { } seconds)
+                    context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 return problem.ToResult();
             }
         });

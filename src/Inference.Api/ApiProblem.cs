@@ -23,6 +23,9 @@ public sealed class ApiProblem(int status, string title, string code, string det
 
     public string Detail { get; } = detail;
 
+    /// <summary>Seconds after which the client may try again (sent as Retry-After), or null.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     /// <summary>The problem as the client receives it.</summary>
     public ProblemHttpResult ToResult() => TypedResults.Problem(detail: Detail, statusCode: Status, title: Title,
         extensions: new Dictionary<string, object?> { ["code"] = Code });
@@ -117,15 +120,20 @@ public sealed class ApiProblem(int status, string title, string code, string det
         "Request body too slow", "request-timeout",
         "The request body arrived too slowly or stopped before its end; send the whole body without pausing.");
 
+    public static ApiProblem TooManyUploads(int limit) => new(StatusCodes.Status503ServiceUnavailable,
+        "Too many uploads in progress", "too-many-uploads",
+        $"The service is already reading {limit:N0} request bodies; try again in a moment.") { RetryAfterSeconds = 1 };
+
     /// <param name="what">What was over the limit, in words: "the boundary", "a part's header", …</param>
     public static ApiProblem FormPartOverLimit(string what) => Create(StatusCodes.Status400BadRequest,
         "Malformed multipart form", "malformed-form",
         $"The multipart/form-data body could not be read: {what} is longer than the form reader accepts.");
 
-    public static ApiProblem UnreadableContentType() => Create(StatusCodes.Status415UnsupportedMediaType,
+    /// <param name="capsuleToo">True for POST /explore, which also takes a JSON capsule.</param>
+    public static ApiProblem UnreadableContentType(bool capsuleToo = false) => Create(StatusCodes.Status415UnsupportedMediaType,
         "Unsupported media type", "unsupported-media-type",
         "The request's Content-Type header cannot be parsed (is it sent twice?). Send the image as multipart/form-data "
-        + "with a file field named 'image'.");
+        + "with a file field named 'image'" + (capsuleToo ? ", or a digit capsule as application/json." : "."));
 
     // The capsule endpoints (POST /reconstruct, POST /explore with a JSON capsule).
     private const string CapsuleExample = "{\"digit\": 7, \"capsule\": [16 numbers]}";

@@ -70,4 +70,20 @@ public sealed class PngMetadataCheckTests
         Assert.Throws<ImageRejectedException>(() => strict.Process(DigitWith(Text(2000))));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DigitImagePreprocessor(new PreprocessingLimits { MaxPngMetadataBytes = -1 }));
     }
+
+    /// <summary>A PNG signature followed by random bytes was refused as "image too large" (the random words were read
+    /// as chunk lengths of metadata); it is not an image.</summary>
+    [Fact]
+    public void A_png_signature_followed_by_random_bytes_is_not_an_image()
+    {
+        var random = new Random(20);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var bytes = new byte[4096];
+            random.NextBytes(bytes);
+            PngForge.Signature.CopyTo(bytes);
+            var error = Assert.Throws<ImageRejectedException>(() => _preprocessor.Process(bytes));
+            Assert.Equal(ImageRejectionReason.NotAnImage, error.Reason);
+        }
+    }
 }

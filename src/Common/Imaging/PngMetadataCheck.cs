@@ -28,6 +28,9 @@ internal static class PngMetadataCheck
             var header = encoded.Slice((int)position, 8);
             uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
             var type = header[4..];
+            // Not a chunk (PNG lengths stop at 2^31 − 1; types are four ASCII letters): no PNG structure to weigh,
+            // so the decoder refuses the file as not an image instead of this counting random lengths as metadata.
+            if (length > int.MaxValue || !IsChunkType(type)) return;
             if (!type.SequenceEqual(ImageData))
             {
                 metadata += length;
@@ -39,5 +42,12 @@ internal static class PngMetadataCheck
             if (type.SequenceEqual(End)) return;
             position += 12L + length; // length, type, data, CRC
         }
+    }
+
+    private static bool IsChunkType(ReadOnlySpan<byte> type)
+    {
+        foreach (var b in type)
+            if (b is not (>= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z')) return false;
+        return true;
     }
 }

@@ -61,6 +61,11 @@ public static partial class CapsuleRequestReader
         {
             throw ApiProblem.BodyTooLarge(null, MaxBodyBytes);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            // Kestrel's minimum data rate: the same problem as an upload that trickles.
+            throw ApiProblem.RequestBodyTimeout();
+        }
         if (body.Length > MaxBodyBytes)
             throw ApiProblem.BodyTooLarge(null, MaxBodyBytes);
         return Parse(body, withSweep);
@@ -84,7 +89,34 @@ public static partial class CapsuleRequestReader
             throw ApiProblem.MalformedJson(DescribeSyntaxError(e, body));
         }
         using (document)
+        {
+            RequireUnicodeText(body);
             return Parse(document.RootElement, withSweep);
+        }
+    }
+
+    /// <summary>
+    /// JSON text is UTF-8 and its strings are Unicode (RFC 8259, §8): bytes that are not UTF-8, or a string escaping a
+    /// lone surrogate (<c>"\ud800"</c>), cannot become .NET strings, so they are refused here, before any field or value
+    /// is read as text (the parser itself lets both through).
+    /// </summary>
+    private static void RequireUnicodeText(ReadOnlySpan<byte> body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+            throw ApiProblem.MalformedJson(
+                "The body is not valid UTF-8 text; JSON must be sent as UTF-8 (Content-Type: application/json; charset=utf-8).");
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
+        try
+        {
+            while (reader.Read())
+                if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String)
+                    reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiProblem.MalformedJson(
+                "The body holds a string that is not valid Unicode: a \\uD800–\\uDFFF escape without its pair (a lone surrogate).");
+        }
     }
 
     private static CapsuleRequest Parse(JsonElement root, bool withSweep)

@@ -58,27 +58,31 @@ public static class ExplorerApi
 
     /// <param name="context">The request.</param>
     /// <param name="reader">Reads and checks an image upload.</param>
+    /// <param name="guard">Bounds the reading of a JSON body (time, concurrency).</param>
     /// <param name="explorer">Runs the classifier and the decoder.</param>
     /// <param name="format">json (default): base64 PNGs per dimension and offset; png: one grid image.</param>
     /// <param name="steps">Offsets per dimension, 2 to 21 (default 11); or in the body.</param>
     /// <param name="range">Each dimension moves from −range to +range; above 0, at most 1 (default 0.25); or in the body.</param>
     public static async Task<Results<Ok<ExploreResponse>, FileContentHttpResult>> Explore(
-        HttpContext context, ImageUploadReader reader, CapsuleExplorer explorer,
+        HttpContext context, ImageUploadReader reader, BodyReadGuard guard, CapsuleExplorer explorer,
         [FromQuery] string? format = null, [FromQuery] string? steps = null, [FromQuery] string? range = null)
     {
         bool asPng = ApiConventions.WantsPng(format, GridPng);
         var queryOptions = SweepOptions.Parse(steps, range, "in the query");
 
         var request = context.Request;
+        // A header that does not parse (sent twice, say) is neither JSON nor multipart, and must not be described as either.
+        if (!string.IsNullOrWhiteSpace(request.ContentType) && !MediaTypeHeaderValue.TryParse(request.ContentType, out _))
+            throw ApiProblem.UnreadableContentType(capsuleToo: true);
         CapsuleExploration exploration;
         if (CapsuleRequestReader.IsJson(request.ContentType))
         {
-            var read = await CapsuleRequestReader.ReadAsync(request, withSweep: true, context.RequestAborted);
+            var read = await guard.ReadAsync(request, deadline => CapsuleRequestReader.ReadAsync(request, withSweep: true, deadline));
             exploration = explorer.Explore(read.Capsule, SweepOptions.Resolve(queryOptions, read.Sweep));
         }
         else if (IsMultipart(request.ContentType))
         {
-            var uploads = await reader.ReadAsync(request, batch: false, context.RequestAborted);
+            var uploads = await reader.ReadAsync(request, batch: false);
             var form = request.Form; // read above
             var formOptions = SweepOptions.Parse(Field(form, SweepOptions.StepsName), Field(form, SweepOptions.RangeName), "in the form");
             exploration = explorer.Explore(uploads[0], SweepOptions.Resolve(queryOptions, formOptions));
@@ -100,16 +104,17 @@ public static class ExplorerApi
     }
 
     /// <param name="context">The request.</param>
+    /// <param name="guard">Bounds the reading of the JSON body (time, concurrency).</param>
     /// <param name="explorer">Runs the decoder.</param>
     /// <param name="format">json (default): the JSON answer; png: only the image, as image/png.</param>
     public static async Task<Results<Ok<ReconstructResponse>, FileContentHttpResult>> Reconstruct(
-        HttpContext context, CapsuleExplorer explorer, [FromQuery] string? format = null)
+        HttpContext context, BodyReadGuard guard, CapsuleExplorer explorer, [FromQuery] string? format = null)
     {
         bool asPng = ApiConventions.WantsPng(format, ApiConventions.ReconstructionPng);
         if (!CapsuleRequestReader.IsJson(context.Request.ContentType))
             throw ApiProblem.NotCapsuleJson(MediaType(context.Request.ContentType), imagesToo: false);
 
-        var read = await CapsuleRequestReader.ReadAsync(context.Request, withSweep: false, context.RequestAborted);
+        var read = await guard.ReadAsync(context.Request, deadline => CapsuleRequestReader.ReadAsync(context.Request, withSweep: false, deadline));
         var reconstruction = explorer.Reconstruct(read.Capsule);
 
         ApiConventions.SetModelVersionHeader(context, reconstruction.ModelVersion);

@@ -43,8 +43,11 @@ public static class Extensions
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptions.Validator>(RateLimitOptions.Section);
 
         // The body limit holds for Kestrel as a whole and for the multipart reader (also under the test server).
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<UploadLimitsOptions>>(
-            (kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<UploadLimitsOptions>>((kestrel, limits) =>
+        {
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBytes;
+            kestrel.Limits.MaxConcurrentConnections = limits.Value.MaxConnections;
+        });
         services.AddOptions<FormOptions>().Configure<IOptions<UploadLimitsOptions>>(
             (form, limits) => form.MultipartBodyLengthLimit = limits.Value.MaxRequestBytes);
         // No "Server: Kestrel" header: clients need not know what the service runs on.
@@ -65,6 +68,7 @@ public static class Extensions
         // The features.
         services.AddSingleton(provider => new DigitImagePreprocessor(
             provider.GetRequiredService<IOptions<UploadLimitsOptions>>().Value.ToPreprocessingLimits()));
+        services.AddSingleton<BodyReadGuard>();
         services.AddSingleton<ImageUploadReader>();
         services.AddSingleton<PredictionPipeline>();
         services.AddSingleton<CapsuleExplorer>();
@@ -99,13 +103,45 @@ public static class Extensions
         app.UseApiDocumentation();
 
         app.UseRouting();
+        // The HTTP metrics label each request by its method: only methods from a fixed set may become a label value
+        // (a client can send any token as a method, and each new one would be a new series). Around the metrics
+        // middleware the method reads as its label; inside it, the endpoint and its problems see the real one.
+        app.Use((context, next) => WithMethod(context, MetricsMethodLabel(context.Request.Method), next));
         app.UseHttpMetrics();
+        app.Use((context, next) => WithMethod(context, context.Features.Get<OriginalMethod>()?.Method ?? context.Request.Method, next));
 
         app.MapPredictionApi();
         app.MapExplorerApi();
         app.MapModelApi();
         app.MapMetrics();
         return app;
+    }
+
+    private static readonly HashSet<string> KnownMethods =
+        [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch,
+         HttpMethods.Options, HttpMethods.Trace, HttpMethods.Connect];
+
+    /// <summary>The method as the HTTP metrics label it: a standard method as is, anything else <c>other</c>.</summary>
+    public static string MetricsMethodLabel(string method) => KnownMethods.Contains(method) ? method : "other";
+
+    private sealed record OriginalMethod(string Method);
+
+    /// <summary>Runs the rest of the pipeline with the request's method read as <paramref name="method"/>, and leaves
+    /// it so on the way back (where the metrics middleware reads it again).</summary>
+    private static async Task WithMethod(HttpContext context, string method, RequestDelegate next)
+    {
+        var original = context.Features.Get<OriginalMethod>()?.Method ?? context.Request.Method;
+        context.Features.Set(new OriginalMethod(original));
+        var outside = context.Request.Method;
+        context.Request.Method = method;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Request.Method = outside;
+        }
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)

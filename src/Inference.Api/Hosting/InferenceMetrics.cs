@@ -15,6 +15,7 @@ public sealed class InferenceMetrics
     public const string ImagesRejectedName = "capsnet_images_rejected_total";
     public const string DecoderDurationName = "capsnet_decoder_duration_seconds";
     public const string DecoderBatchSizeName = "capsnet_decoder_batch_size";
+    public const string BodiesRefusedName = "capsnet_request_bodies_refused_total";
 
     private static readonly Histogram InferenceDuration = Prometheus.Metrics.CreateHistogram(InferenceDurationName,
         "Duration of one ONNX Runtime call of the classifier, in seconds (a batch is one call).",
@@ -43,6 +44,10 @@ public sealed class InferenceMetrics
         "Uploaded images refused before inference, by reason.",
         new CounterConfiguration { LabelNames = ["reason"] });
 
+    private static readonly Counter BodiesRefused = Prometheus.Metrics.CreateCounter(BodiesRefusedName,
+        "Request bodies (uploads, JSON capsules) refused while being read: busy (no free slot) or timeout (too slow).",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
     public InferenceMetrics()
     {
         // Publish the labelled series at zero so that rates and alerts work before the first event.
@@ -68,4 +73,7 @@ public sealed class InferenceMetrics
 
     /// <param name="reason">A short fixed word (blank, not_an_image, too_large, unsupported_type, empty_file).</param>
     public void RecordRejectedImage(string reason) => ImagesRejected.WithLabels(reason).Inc();
+
+    /// <param name="reason">busy or timeout.</param>
+    public void RecordRefusedBody(string reason) => BodiesRefused.WithLabels(reason).Inc();
 }

@@ -10,7 +10,8 @@ namespace CapsNetService.Inference.Api.Prediction;
 /// bytes that are neither PNG nor JPEG (422), each as a thrown <see cref="ApiProblem"/>. The pixels are not looked at
 /// here: that is the preprocessor's work.
 /// </summary>
-public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, InferenceMetrics metrics)
+public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, IOptions<FormOptions> formOptions,
+                                       BodyReadGuard guard, InferenceMetrics metrics)
 {
     /// <summary>The file field of POST /predict.</summary>
     public const string ImageField = "image";
@@ -23,7 +24,7 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
     private readonly UploadLimitsOptions _limits = limits.Value;
 
     /// <exception cref="ApiProblem">The request is not an acceptable upload.</exception>
-    public async Task<IReadOnlyList<ImageUpload>> ReadAsync(HttpRequest request, bool batch, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ImageUpload>> ReadAsync(HttpRequest request, bool batch)
     {
         if (string.IsNullOrWhiteSpace(request.ContentType))
             throw ApiProblem.MissingContentType();
@@ -39,10 +40,17 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             bodyLimit.MaxRequestBodySize = _limits.MaxRequestBytes;
 
+        return await guard.ReadAsync(request, deadline => ReadFormAsync(request, batch, deadline));
+    }
+
+    private async Task<IReadOnlyList<ImageUpload>> ReadFormAsync(HttpRequest request, bool batch, CancellationToken cancellationToken)
+    {
         IFormCollection form;
         try
         {
-            form = await request.ReadFormAsync(cancellationToken);
+            // Not the deadline's token: the form reader aborts the whole connection when its token fires, and a 408 is
+            // to be sent. The body stream of the guard ends a read past the deadline or the idle limit by itself.
+            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -69,6 +77,12 @@ public sealed class ImageUploadReader(IOptions<UploadLimitsOptions> limits, Infe
         {
             throw ApiProblem.MalformedForm();
         }
+
+        // ASP.NET Core's reader holds a multipart text field only to the body's limit (its value length limit is for
+        // url-encoded forms): the documented 4 MiB per text field is enforced here.
+        int valueLimit = formOptions.Value.ValueLengthLimit;
+        if (form.Any(field => field.Value.Any(value => value?.Length > valueLimit)))
+            throw ApiProblem.FormPartOverLimit("a text field");
 
         var fields = batch ? BatchFields : [ImageField];
         var files = form.Files.Where(f => fields.Contains(f.Name, StringComparer.OrdinalIgnoreCase)).ToList();

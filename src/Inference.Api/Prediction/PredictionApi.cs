@@ -51,7 +51,7 @@ public static class PredictionApi
         [FromQuery] string? format = null)
     {
         bool asPng = ApiConventions.WantsPng(format, ApiConventions.ReconstructionPng);
-        var uploads = await reader.ReadAsync(context.Request, batch: false, context.RequestAborted);
+        var uploads = await reader.ReadAsync(context.Request, batch: false);
         var outcome = await pipeline.PredictAsync(uploads, batch: false, context.RequestAborted);
 
         var image = outcome.Images[0];
@@ -67,7 +67,7 @@ public static class PredictionApi
     public static async Task<Ok<BatchPredictionResponse>> PredictBatch(
         HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline)
     {
-        var uploads = await reader.ReadAsync(context.Request, batch: true, context.RequestAborted);
+        var uploads = await reader.ReadAsync(context.Request, batch: true);
         var outcome = pipeline.Predict(uploads, batch: true);
 
         ApiConventions.SetModelVersionHeader(context, outcome.ModelVersion);

@@ -25,6 +25,18 @@ public sealed class UploadLimitsOptions
     /// <summary>Most pixels (width × height) accepted (default 16 777 216 = 4096²).</summary>
     public long MaxImagePixels { get; set; } = 16_777_216;
 
+    /// <summary>Seconds within which a request body (an upload, a JSON capsule) must arrive whole (default 60); 408 after.</summary>
+    public double BodyDeadlineSeconds { get; set; } = 60;
+
+    /// <summary>Longest pause, in seconds, between two pieces of a request body (default 10); 408 after.</summary>
+    public double BodyIdleSeconds { get; set; } = 10;
+
+    /// <summary>Request bodies read at once (default 64); one more gets 503 with Retry-After.</summary>
+    public int MaxConcurrentUploads { get; set; } = 64;
+
+    /// <summary>Open client connections Kestrel keeps at once (default 1024); more wait in the operating system's queue.</summary>
+    public long MaxConnections { get; set; } = 1024;
+
     public PreprocessingLimits ToPreprocessingLimits() => new()
     {
         MaxWidth = MaxImageWidth,
@@ -49,6 +61,14 @@ public sealed class UploadLimitsOptions
                 failures.Add($"Uploads:MaxImageWidth must be at least 1 pixel; got {options.MaxImageWidth}.");
             if (options.MaxImageHeight < 1)
                 failures.Add($"Uploads:MaxImageHeight must be at least 1 pixel; got {options.MaxImageHeight}.");
+            if (!(options.BodyDeadlineSeconds is >= 1 and <= 3600))
+                failures.Add($"Uploads:BodyDeadlineSeconds must be between 1 and 3600; got {options.BodyDeadlineSeconds}.");
+            if (!(options.BodyIdleSeconds is >= 0.5 and <= 3600) || options.BodyIdleSeconds > options.BodyDeadlineSeconds)
+                failures.Add($"Uploads:BodyIdleSeconds must be between 0.5 and Uploads:BodyDeadlineSeconds; got {options.BodyIdleSeconds}.");
+            if (options.MaxConcurrentUploads is < 1 or > 100_000)
+                failures.Add($"Uploads:MaxConcurrentUploads must be between 1 and 100000; got {options.MaxConcurrentUploads}.");
+            if (options.MaxConnections is < 1 or > 1_000_000)
+                failures.Add($"Uploads:MaxConnections must be between 1 and 1000000; got {options.MaxConnections}.");
             if (options.MaxImagePixels < 1)
                 failures.Add($"Uploads:MaxImagePixels must be at least 1 pixel; got {options.MaxImagePixels}.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -72,6 +72,26 @@ public sealed class ExploreProblemTests(ServiceFixture service)
         Assert.Equal(code, problem.GetProperty("code").GetString());
     }
 
+    /// <summary>Bytes that are not UTF-8, or a lone surrogate escape, in a key or in any field's text: 400, never a 500
+    /// (the parser lets both through; turning them into .NET strings threw).</summary>
+    [Theory]
+    [InlineData("/reconstruct", "{\"\xff\":1}", "UTF-8")]
+    [InlineData("/explore", "{\"digit\":1,\"capsule\":\"\\ud800\"}", "surrogate")]
+    [InlineData("/reconstruct", "{\"\\udc00\":1}", "surrogate")]
+    [InlineData("/reconstruct", "{\"digit\":\"\xc3\x28\",\"capsule\":[]}", "UTF-8")]
+    [InlineData("/explore", "{\"digit\":1,\"capsules\":\"\\udfff\"}", "surrogate")]
+    [InlineData("/explore", "{\"digit\":1,\"capsule\":[0],\"range\":\"\\ud83d\"}", "surrogate")]
+    [InlineData("/explore", "{\"digit\":1,\"capsule\":[0],\"steps\":\"\xed\xa0\x80\"}", "UTF-8")]
+    public async Task Text_that_is_not_unicode_is_400_malformed_json(string path, string latin1Body, string mention)
+    {
+        // The test data is written one character per byte (Latin-1), so that invalid UTF-8 can be spelt out.
+        var content = new ByteArrayContent(Encoding.Latin1.GetBytes(latin1Body));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _client.PostAsync(path, content);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest, mention);
+        Assert.Equal("malformed-json", problem.GetProperty("code").GetString());
+    }
+
     [Theory]
     [InlineData("/explore?steps=1", false, "steps is 1")]
     [InlineData("/explore?steps=30", false, "steps is 30")]
@@ -166,5 +186,19 @@ public sealed class ExploreProblemTests(ServiceFixture service)
     {
         using (var get = await _client.GetAsync("/explore")) await ProblemAssert.IsProblem(get, HttpStatusCode.MethodNotAllowed);
         using (var get = await _client.GetAsync("/reconstruct")) await ProblemAssert.IsProblem(get, HttpStatusCode.MethodNotAllowed);
+    }
+
+    /// <summary>A Content-Type sent twice was described as "multipart/form-data" in a refusal saying the endpoint takes
+    /// multipart/form-data.</summary>
+    [Fact]
+    public async Task A_content_type_sent_twice_is_415_saying_it_cannot_be_parsed()
+    {
+        var content = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\n"));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        using var response = await _client.PostAsync("/explore", content);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnsupportedMediaType, "cannot be parsed", "application/json");
+        Assert.Equal("unsupported-media-type", problem.GetProperty("code").GetString());
+        Assert.DoesNotContain("The request body is multipart", problem.GetProperty("detail").GetString());
     }
 }
