@@ -30,7 +30,11 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
 
     public TrainingResult Run(MnistSet fullTrain, MnistSet fullTest)
     {
-        var train = fullTrain.Take(options.LimitTrain);
+        // The held-out images are the last of the whole training set and are never trained on, whatever --limit-train.
+        if (options.Validation >= fullTrain.Count)
+            throw new ArgumentException($"--validation {options.Validation} leaves no training image: the training set holds {fullTrain.Count}");
+        var validation = options.Validation > 0 ? fullTrain.Slice(fullTrain.Count - options.Validation, options.Validation) : null;
+        var train = fullTrain.Slice(0, fullTrain.Count - options.Validation).Take(options.LimitTrain);
         var test = fullTest.Take(options.LimitTest);
         var runDirectory = Path.GetFullPath(options.Output);
         Directory.CreateDirectory(runDirectory);
@@ -77,7 +81,7 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
 
         var recorded = options.Recorded();
         var run = new RunDescription(recorded, recorded.CommandLine(), TorchRuntime.Describe(device), train.Count, test.Count,
-                                     startedAt, initializedFrom?.Describe());
+                                     startedAt, initializedFrom?.Describe(), validation?.Count ?? 0);
 
         for (int epoch = priorEpochs + history.Count + 1; epoch <= options.Epochs; epoch++)
         {
@@ -88,6 +92,9 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
             var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, average, train, epoch);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             var evaluated = average?.Model ?? model;
+            var validated = validation is null
+                ? null
+                : Evaluate($"Epoch {epoch}/{options.Epochs} validation{(average is null ? "" : " (averaged weights)")}", evaluated, validation);
             var evaluation = Evaluate($"Epoch {epoch}/{options.Epochs} test{(average is null ? "" : " (averaged weights)")}", evaluated, test);
             double? unaveragedAccuracy = average is null
                 ? null
@@ -102,6 +109,8 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
                 TestLoss = evaluation.Loss,
                 TestAccuracy = evaluation.Accuracy,
                 UnaveragedTestAccuracy = unaveragedAccuracy,
+                ValidationLoss = validated?.Loss,
+                ValidationAccuracy = validated?.Accuracy,
                 EpochSeconds = clock.Elapsed.TotalSeconds,
                 TrainImagesPerSecond = train.Count / trainSeconds,
             };
