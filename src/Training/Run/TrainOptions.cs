@@ -58,6 +58,10 @@ public sealed record TrainOptions
     [CliOption("--resume", "continue from the output folder's last checkpoint", MayChangeOnResume = true, NotRecorded = true)]
     public bool Resume { get; init; }
 
+    [CliOption("--overwrite", "start afresh in an --output folder that holds a previous run, replacing its checkpoints, metrics and report (without it, such a folder stops the run)",
+               MayChangeOnResume = true, NotRecorded = true)]
+    public bool Overwrite { get; init; }
+
     [CliOption("--no-export", "do not export the best checkpoint to ONNX at the end", MayChangeOnResume = true)]
     public bool NoExport { get; init; }
 

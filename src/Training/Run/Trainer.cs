@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CapsNetService.Common.Mnist;
 using CapsNetService.Training.Checkpoints;
 using CapsNetService.Training.Data;
+using CapsNetService.Training.IO;
 using CapsNetService.Training.Model;
 using CapsNetService.Training.Reporting;
 using TorchSharp;
@@ -37,9 +38,13 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
         var train = fullTrain.Slice(0, fullTrain.Count - options.Validation).Take(options.LimitTrain);
         var test = fullTest.Take(options.LimitTest);
         var runDirectory = Path.GetFullPath(options.Output);
-        Directory.CreateDirectory(runDirectory);
         var lastPath = LastCheckpointPath(runDirectory);
         var bestPath = BestCheckpointPath(runDirectory);
+        RequireFolderFitsTheRequest(runDirectory, lastPath);
+        Directory.CreateDirectory(runDirectory);
+        foreach (var folder in new[] { runDirectory, Path.GetDirectoryName(lastPath)!, Path.Combine(runDirectory, TrainingRun.ModelFolder) })
+            foreach (var stale in TemporaryFiles.DeleteStale(folder, TimeSpan.Zero))
+                progress.Log($"Removed {stale}, left in {folder} by a run that was stopped.");
 
         manual_seed(options.Seed);
         if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed);
@@ -135,6 +140,29 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
             progress.EpochCompleted(metrics, evaluation.Confusion);
         }
         return new TrainingResult(runDirectory, bestPath, lastPath, history);
+    }
+
+    /// <summary>The files by which a folder holds a run; any of them means a previous run is there.</summary>
+    private static IReadOnlyList<string> PreviousRunFiles(string runDirectory) =>
+        new[] { Path.Combine(CheckpointFolder, LastCheckpointName), Path.Combine(CheckpointFolder, BestCheckpointName),
+                MetricsWriter.CsvFileName, MetricsWriter.JsonFileName, HtmlReport.FileName }
+            .Where(name => File.Exists(Path.Combine(runDirectory, name))).ToList();
+
+    /// <summary>Stops, before anything in the folder changes, a resume that has no last checkpoint to resume from in a
+    /// folder holding a run (it would replace a finished run with a worse one), and a fresh start over a previous run
+    /// unless <see cref="TrainOptions.Overwrite"/> asks for it.</summary>
+    private void RequireFolderFitsTheRequest(string runDirectory, string lastPath)
+    {
+        var previous = PreviousRunFiles(runDirectory);
+        if (previous.Count == 0 || options.Overwrite) return;
+        if (options.Resume && !File.Exists(lastPath))
+            throw new InvalidOperationException(
+                $"--resume: {runDirectory} holds {string.Join(", ", previous)} but no {CheckpointFolder}/{LastCheckpointName} to resume from; "
+                + "nothing was changed (start afresh over it with --overwrite, or from its best epoch in a new folder with --init-from)");
+        if (!options.Resume)
+            throw new InvalidOperationException(
+                $"{runDirectory} holds a previous run ({string.Join(", ", previous)}); nothing was changed "
+                + "(continue it with --resume, replace it with --overwrite, or choose another --output folder)");
     }
 
     private EvaluationResult Evaluate(string title, CapsNet model, MnistSet set)
