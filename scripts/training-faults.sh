@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training faults on the output side: a full disk, a read-only file system, a folder the user may not write, for the
+# Training faults on the output side, and run folders that must not be overwritten or trusted blindly: a full disk, a read-only file system, a folder the user may not write, for the
 # run folder (--output, checkpoints and report) and for the models folder (export, --publish). For each, capsnet-train
 # must exit 1 with one clear line on stderr, and leave the previous checkpoint, report and published model
 # byte-identical (sha256 before and after), with no temporary files left behind. Results: docs/reliability.md.
@@ -93,6 +93,22 @@ scenario "export into a models folder owned by root" "$work/ro-models" 1 \
 scenario "train --publish into a models folder owned by root" "$work/ro-models" 1 \
   "${as_nobody[@]}" dotnet "$trainer" train --epochs 1 "${small[@]}" --output "/tmp/capsnet-nobody-run-$$" --publish "$work/ro-models"
 rm -rf "/tmp/capsnet-nobody-run-$$"
+
+echo "== a run folder that holds a finished run"
+cp -a "$work/base" "$work/no-last"; rm "$work/no-last/checkpoints/last.ckpt"
+scenario "resume a run whose last checkpoint is gone (best checkpoint and metrics left)" "$work/no-last" 1 \
+  dotnet "$trainer" train --epochs 2 --resume "${small[@]}" --output "$work/no-last" --no-export
+scenario "start afresh over a previous run without --overwrite" "$work/no-last" 1 \
+  dotnet "$trainer" train --epochs 1 "${small[@]}" --output "$work/no-last" --no-export
+cp -a "$work/base" "$work/flipped"
+python3 - "$work/flipped/checkpoints/last.ckpt" <<'PY'
+import sys
+path = sys.argv[1]; data = bytearray(open(path, 'rb').read())
+data[data.index(b'optimizer.bin') + 4096] ^= 1   # one bit inside Adam's state, stored uncompressed
+open(path, 'wb').write(data)
+PY
+scenario "resume from a checkpoint with one flipped bit in optimizer.bin" "$work/flipped" 1 \
+  dotnet "$trainer" train --epochs 2 --resume "${small[@]}" --output "$work/flipped" --no-export
 
 echo
 if [ "$failures" = 0 ]; then echo "RESULT: PASS (every fault: exit 1, one line on stderr, nothing changed, no temporary file left)"; else echo "RESULT: FAIL ($failures scenario(s))"; fi

@@ -16,6 +16,11 @@ public sealed record ModelMetadata
     public required int Epochs { get; init; }
     /// <summary>Test-set accuracy of the exported checkpoint, as a fraction in [0, 1].</summary>
     public required double TestAccuracy { get; init; }
+    /// <summary>Accuracy of the exported checkpoint on the training images held out to choose it (the training run's
+    /// --validation), as a fraction; null when the epoch was chosen on the test set.</summary>
+    public double? ValidationAccuracy { get; init; }
+    /// <summary>How many training images were held out for <see cref="ValidationAccuracy"/>.</summary>
+    public int? ValidationImages { get; init; }
     public required int RoutingIterations { get; init; }
     public required string CheckpointSha256 { get; init; }
     public required string Producer { get; init; }

@@ -132,6 +132,22 @@ public sealed class MnistIdxReaderTests : IDisposable
     }
 
     [Fact]
+    public void AGzipThatExpandsFarBeyondItsHeaderIsStoppedAtThePromisedSizeAndNamed()
+    {
+        // 10 labels promised, 64 MiB of zeros behind them: about 64 KiB compressed (a decompression bomb in small).
+        string path = Write("bomb-labels.gz", Gzip(Idx(0x801, [10], new byte[64 << 20])));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() => MnistIdxReader.ReadLabels(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        AssertNamesFile(error, "bomb-labels.gz");
+        Assert.Contains("holds more", error.Message);
+        // Reading everything first (as the reader once did) allocates well over the 64 MiB the file expands to.
+        Assert.True(allocated < 8 << 20, $"{allocated / (1 << 20)} MiB allocated to reject it");
+    }
+
+    [Fact]
     public void LabelAboveNineIsRejected()
     {
         string path = Write("label-ten", Idx(0x801, [4], [0, 9, 10, 3]));

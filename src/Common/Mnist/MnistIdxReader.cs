@@ -28,12 +28,14 @@ public static class MnistIdxReader
 
     public static byte[] ReadLabels(string path)
     {
-        var data = ReadAllDecompressed(path);
         var name = Path.GetFileName(path);
-        RequireHeader(data, 8, name);
-        RequireMagic(data, LabelMagic, name, "label");
-        int count = ReadCount(data, 4, name, "label count");
-        RequireLength(data, 8, count, name);
+        int count = 0;
+        var data = ReadBounded(path, 8, header =>
+        {
+            RequireMagic(header, LabelMagic, name, "label");
+            count = ReadCount(header, 4, name, "label count");
+            return count;
+        });
         var labels = data.AsSpan(8, count).ToArray();
         for (int i = 0; i < labels.Length; i++)
             if (labels[i] > 9)
@@ -43,54 +45,71 @@ public static class MnistIdxReader
 
     public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
     {
-        var data = ReadAllDecompressed(path);
         var name = Path.GetFileName(path);
-        RequireHeader(data, 16, name);
-        RequireMagic(data, ImageMagic, name, "image");
-        int count = ReadCount(data, 4, name, "image count");
-        int rows = ReadCount(data, 8, name, "row count");
-        int columns = ReadCount(data, 12, name, "column count");
-        if (rows == 0 || columns == 0 || rows > MaxSide || columns > MaxSide)
-            throw new InvalidDataException($"{name}: images of {rows}×{columns} pixels are not plausible");
-        long size = (long)count * rows * columns;
-        if (size > Array.MaxLength)
-            throw new InvalidDataException($"{name}: header claims {count} images of {rows}×{columns}, too many to hold");
-        RequireLength(data, 16, size, name);
-        return (data.AsSpan(16, (int)size).ToArray(), count, rows, columns);
+        int count = 0, rows = 0, columns = 0;
+        var data = ReadBounded(path, 16, header =>
+        {
+            RequireMagic(header, ImageMagic, name, "image");
+            count = ReadCount(header, 4, name, "image count");
+            rows = ReadCount(header, 8, name, "row count");
+            columns = ReadCount(header, 12, name, "column count");
+            if (rows == 0 || columns == 0 || rows > MaxSide || columns > MaxSide)
+                throw new InvalidDataException($"{name}: images of {rows}×{columns} pixels are not plausible");
+            long size = (long)count * rows * columns;
+            if (size > Array.MaxLength - 16)
+                throw new InvalidDataException($"{name}: header claims {count} images of {rows}×{columns}, too many to hold");
+            return size;
+        });
+        return (data.AsSpan(16, (int)((long)count * rows * columns)).ToArray(), count, rows, columns);
     }
 
-    /// <summary>The file's bytes, gunzipped when it starts with the gzip magic (whatever its name).</summary>
-    private static byte[] ReadAllDecompressed(string path)
+    /// <summary>
+    /// The file's bytes (gunzipped when it starts with the gzip magic, whatever its name): the header, then exactly the
+    /// payload the header promises (<paramref name="payloadOf"/> checks the header and says how many bytes). Reading
+    /// stops there, so a small .gz that expands to gigabytes costs no more memory than the header allows; a file that
+    /// holds more, or less, fails naming the file.
+    /// </summary>
+    private static byte[] ReadBounded(string path, int headerSize, Func<byte[], long> payloadOf)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"MNIST file not found: {path}", path);
+        var name = Path.GetFileName(path);
         using var file = File.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
-        using var output = new MemoryStream();
+        using Stream input = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+            ? new GZipStream(file, CompressionMode.Decompress)
+            : file;
         try
         {
-            if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-            {
-                using var gzip = new GZipStream(file, CompressionMode.Decompress);
-                gzip.CopyTo(output);
-            }
-            else
-            {
-                file.CopyTo(output);
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{Path.GetFileName(path)}: corrupt gzip data ({e.Message})", e);
-        }
-        return output.ToArray();
-    }
+            var header = new byte[headerSize];
+            int headerRead = input.ReadAtLeast(header, headerSize, throwOnEndOfStream: false);
+            if (headerRead < headerSize)
+                throw new InvalidDataException($"{name}: {headerRead} bytes is shorter than the {headerSize}-byte IDX header");
+            long payload = payloadOf(header);
 
-    private static void RequireHeader(byte[] data, int headerSize, string name)
-    {
-        if (data.Length < headerSize)
-            throw new InvalidDataException($"{name}: {data.Length} bytes is shorter than the {headerSize}-byte IDX header");
+            // Grows with the bytes that really arrive, never past the promised size.
+            using var data = new MemoryStream((int)Math.Min(headerSize + payload, 1 << 20));
+            data.Write(header);
+            var buffer = new byte[81920];
+            long remaining = payload;
+            while (remaining > 0)
+            {
+                int got = input.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                if (got == 0) break;
+                data.Write(buffer, 0, got);
+                remaining -= got;
+            }
+            if (remaining > 0)
+                throw new InvalidDataException($"{name}: header promises {payload} data bytes but the file holds {payload - remaining} (truncated?)");
+            if (input.ReadByte() != -1)
+                throw new InvalidDataException($"{name}: header promises {payload} data bytes but the file holds more; not read further");
+            return data.ToArray();
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(name + ":", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{name}: corrupt gzip data ({e.Message})", e);
+        }
     }
 
     private static void RequireMagic(byte[] data, int expected, string name, string kind)
@@ -105,13 +124,5 @@ public static class MnistIdxReader
         int value = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(offset));
         if (value < 0) throw new InvalidDataException($"{name}: negative {what} {value}");
         return value;
-    }
-
-    private static void RequireLength(byte[] data, int headerSize, long payload, string name)
-    {
-        if (data.Length - headerSize != payload)
-            throw new InvalidDataException(
-                $"{name}: header promises {payload} data bytes but the file holds {data.Length - headerSize}"
-                + (data.Length - headerSize < payload ? " (truncated?)" : ""));
     }
 }

@@ -45,6 +45,14 @@ public sealed class MnistSet
         return new MnistSet(Pixels[..(count.Value * ImageSize)], Labels[..count.Value], Rows, Columns);
     }
 
+    /// <summary>Images [start, start + count), as a set of their own.</summary>
+    public MnistSet Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"images {start}..{start + count} are not all in a set of {Count}");
+        return new MnistSet(Pixels[(start * ImageSize)..((start + count) * ImageSize)], Labels[start..(start + count)], Rows, Columns);
+    }
+
     /// <summary>How many images carry each label, indexed by label.</summary>
     public int[] LabelHistogram()
     {

@@ -113,13 +113,46 @@ public static class Checkpoint
     private static ZipArchive Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException($"checkpoint not found: {path}");
+        ZipArchive zip;
         try
         {
-            return new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+            zip = new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
         }
         catch (InvalidDataException e)
         {
             throw new CheckpointException($"{path} is not a CapsNetService checkpoint (not a readable zip: {e.Message})", e);
+        }
+        try
+        {
+            VerifyChecksums(zip, path);
+            return zip;
+        }
+        catch
+        {
+            zip.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every entry against the CRC-32 the zip records for it: a flipped bit anywhere (weights, Adam's state,
+    /// the average) stops the read instead of resuming, evaluating or exporting corrupt numbers.</summary>
+    private static void VerifyChecksums(ZipArchive zip, string path)
+    {
+        foreach (var entry in zip.Entries)
+        {
+            uint actual;
+            try
+            {
+                using var stream = entry.Open();
+                actual = Crc32.Of(stream);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new CheckpointException($"{path}: {entry.FullName} is corrupt ({e.Message})", e);
+            }
+            if (actual != entry.Crc32)
+                throw new CheckpointException($"{path}: {entry.FullName} is corrupt (CRC-32 {actual:x8}, the checkpoint records "
+                                              + $"{entry.Crc32:x8}); it cannot be trusted");
         }
     }
 

@@ -53,6 +53,8 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
             .AddColumns("", "loss", "accuracy", "error");
         summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", $"{1 - m.TrainAccuracy:P2}");
         summary.AddRow(m.UnaveragedTestAccuracy is null ? "test" : "test (averaged)", $"{m.TestLoss:F5}", $"{m.TestAccuracy:P2}", $"{m.TestError:P2}");
+        if (m.ValidationAccuracy is { } validation)
+            summary.AddRow(m.UnaveragedTestAccuracy is null ? "validation" : "validation (averaged)", $"{m.ValidationLoss:F5}", $"{validation:P2}", $"{1 - validation:P2}");
         if (m.UnaveragedTestAccuracy is { } live)
             summary.AddRow("test (live)", "", $"{live:P2}", $"{1 - live:P2}");
         summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F0} train images/s, learning rate {m.LearningRate:G4}");
@@ -84,7 +86,13 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
     public void RunCompleted(TrainingResult result)
     {
         if (BestEpoch.Of(result.History) is { } best)
-            AnsiConsole.MarkupLine($"Best test accuracy [green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}) at epoch {best.Epoch}.");
+        {
+            if (best.ValidationAccuracy is { } validation)
+                AnsiConsole.MarkupLine($"Best validation accuracy [green]{validation:P2}[/] at epoch {best.Epoch}; its test accuracy "
+                                       + $"[green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}).");
+            else
+                AnsiConsole.MarkupLine($"Best test accuracy [green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}) at epoch {best.Epoch}.");
+        }
         AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(result.RunDirectory, HtmlReport.FileName))}");
         AnsiConsole.MarkupLine($"Best checkpoint: {Markup.Escape(result.BestCheckpoint)}");
     }
@@ -93,7 +101,9 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
     {
         if (export.Directories.Count > 0)
             AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
-                                   + $"(test accuracy {export.Metadata.TestAccuracy:P2}) into {Markup.Escape(string.Join(", ", export.Directories))}: "
+                                   + $"(test accuracy {export.Metadata.TestAccuracy:P2}"
+                                   + (export.Metadata.ValidationAccuracy is { } validation ? $", validation accuracy {validation:P2} on {export.Metadata.ValidationImages} held-out images" : "")
+                                   + $") into {Markup.Escape(string.Join(", ", export.Directories))}: "
                                    + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
         foreach (var (directory, published) in export.KeptBetter)
             AnsiConsole.MarkupLine($"[yellow]Not published into {Markup.Escape(directory)}[/]: it holds {Markup.Escape(published.ModelVersion)} "

@@ -1,4 +1,5 @@
 using CapsNetService.Common;
+using CapsNetService.Training.IO;
 
 namespace CapsNetService.Training.Export;
 
@@ -10,6 +11,9 @@ namespace CapsNetService.Training.Export;
 /// </summary>
 public static class ModelPublisher
 {
+    /// <summary>A staged file is written in seconds and renamed at once; one untouched this long was left by a killed export.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
+
     public static void Publish(string directory, byte[] classifier, byte[] decoder, ModelMetadata metadata)
     {
         try
@@ -20,6 +24,9 @@ public static class ModelPublisher
         {
             throw new IOException($"cannot create the models folder {directory}: {e.Message}", e);
         }
+
+        // Left by an export that was killed; a margin spares the files of another export writing into this folder now.
+        TemporaryFiles.DeleteStale(directory, StaleAfter);
 
         var staged = new List<(string Temp, string Final)>();
         try

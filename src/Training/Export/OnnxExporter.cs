@@ -81,6 +81,8 @@ public static class OnnxExporter
             TrainedAt = checkpoint.SavedAt,
             Epochs = checkpoint.Epoch,
             TestAccuracy = best?.TestAccuracy ?? 0,
+            ValidationAccuracy = best?.ValidationAccuracy,
+            ValidationImages = best?.ValidationAccuracy is null ? null : checkpoint.Options.Validation,
             RoutingIterations = checkpoint.Architecture.RoutingIterations,
             CheckpointSha256 = sha256,
             Producer = Producer.Name,

@@ -70,7 +70,11 @@ public static class HtmlReport
         double elapsed = history.Sum(e => e.EpochSeconds);
         html.Append("<section class=\"cards\">\n");
         Card(html, "Test error", Percent(latest.TestError), $"epoch {latest.Epoch}", emphasis: true);
-        if (best is not null) Card(html, "Best test error", Percent(best.TestError), $"epoch {best.Epoch}", emphasis: false);
+        if (latest.ValidationError is { } validationError) Card(html, "Validation error", Percent(validationError), $"epoch {latest.Epoch}", emphasis: false);
+        if (best?.ValidationError is { } bestValidation)
+            Card(html, "Best validation error", Percent(bestValidation), $"epoch {best.Epoch}; its test error {Percent(best.TestError)}", emphasis: false);
+        else if (best is not null)
+            Card(html, "Best test error", Percent(best.TestError), $"epoch {best.Epoch}", emphasis: false);
         Card(html, "Test accuracy", Percent(latest.TestAccuracy), null, emphasis: false);
         Card(html, "Test loss", Loss(latest.TestLoss), null, emphasis: false);
         Card(html, "Train accuracy", Percent(latest.TrainAccuracy), null, emphasis: false);
@@ -101,6 +105,8 @@ public static class HtmlReport
         Row(html, "Convolutions compute in", run.Options.Precision == ConvolutionPrecision.Bf16 ? "bfloat16 (mixed precision; evaluated in float32)" : "float32");
         Row(html, "Learning rate", Encode($"{Rate(run.Options.LearningRate)}, × {run.Options.LearningRateDecay.ToString("0.####", Invariant)} per epoch"));
         Row(html, "Training images", Encode(run.TrainImages.ToString("N0", Invariant)));
+        if (run.ValidationImages > 0)
+            Row(html, "Validation images", Encode($"{run.ValidationImages.ToString("N0", Invariant)}, the last of the training set (never trained on); the best epoch is chosen on them"));
         Row(html, "Test images", Encode(run.TestImages.ToString("N0", Invariant)));
         Row(html, "Started", Encode(Timestamp(run.StartedAt)));
         html.Append("</table></section>\n");
@@ -208,18 +214,25 @@ public static class HtmlReport
     private static void AppendHistory(StringBuilder html, IReadOnlyList<EpochMetrics> history, EpochMetrics? best)
     {
         if (history.Count == 0) return;
+        bool validated = history.Any(e => e.ValidationAccuracy is not null);
+        string criterion = $"lowest {BestEpoch.Criterion(history)} error";
         html.Append("<section><h2>All epochs</h2>\n<div class=\"scroll\"><table class=\"epochs\">\n<thead><tr>")
             .Append("<th>epoch</th><th>learning rate</th><th>train loss</th><th>train accuracy</th>")
+            .Append(validated ? "<th>validation loss</th><th>validation accuracy</th><th>validation error</th>" : "")
             .Append("<th>test loss</th><th>test accuracy</th><th>test error</th><th>time</th><th>images/s</th>")
             .Append("</tr></thead>\n<tbody>\n");
         foreach (var e in history)
         {
-            html.Append(ReferenceEquals(e, best) ? "<tr class=\"best\" title=\"lowest test error\">" : "<tr>")
+            html.Append(ReferenceEquals(e, best) ? $"<tr class=\"best\" title=\"{criterion}\">" : "<tr>")
                 .Append("<td>").Append(e.Epoch.ToString(Invariant)).Append("</td>")
                 .Append("<td>").Append(Encode(Rate(e.LearningRate))).Append("</td>")
                 .Append("<td>").Append(Encode(Loss(e.TrainLoss))).Append("</td>")
-                .Append("<td>").Append(Encode(Percent(e.TrainAccuracy))).Append("</td>")
-                .Append("<td>").Append(Encode(Loss(e.TestLoss))).Append("</td>")
+                .Append("<td>").Append(Encode(Percent(e.TrainAccuracy))).Append("</td>");
+            if (validated)
+                html.Append("<td>").Append(Encode(e.ValidationLoss is { } vl ? Loss(vl) : "—")).Append("</td>")
+                    .Append("<td>").Append(Encode(e.ValidationAccuracy is { } va ? Percent(va) : "—")).Append("</td>")
+                    .Append("<td class=\"err\">").Append(Encode(e.ValidationError is { } ve ? Percent(ve) : "—")).Append("</td>");
+            html.Append("<td>").Append(Encode(Loss(e.TestLoss))).Append("</td>")
                 .Append("<td>").Append(Encode(Percent(e.TestAccuracy))).Append("</td>")
                 .Append("<td class=\"err\">").Append(Encode(Percent(e.TestError))).Append("</td>")
                 .Append("<td>").Append(Encode(Duration(e.EpochSeconds))).Append("</td>")
@@ -229,7 +242,9 @@ public static class HtmlReport
         html.Append("</tbody></table></div>\n");
         if (best is not null)
         {
-            html.Append("<p class=\"muted\">The highlighted row has the lowest test error.</p>\n");
+            html.Append("<p class=\"muted\">The highlighted row has the ").Append(criterion).Append(validated
+                ? ": the epoch kept in best.ckpt and exported, chosen on the held-out training images, never on the test set.</p>\n"
+                : ".</p>\n");
         }
         html.Append("</section>\n");
     }

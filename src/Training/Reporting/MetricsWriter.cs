@@ -17,7 +17,7 @@ public static partial class MetricsWriter
     public const string JsonFileName = "metrics.json";
 
     public const string CsvHeader =
-        "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy";
+        "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy,validation_loss,validation_accuracy,validation_error";
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -55,7 +55,10 @@ public static partial class MetricsWriter
                     Number(e.TestError),
                     Number(e.EpochSeconds),
                     Number(e.TrainImagesPerSecond),
-                    e.UnaveragedTestAccuracy is { } unaveraged ? Number(unaveraged) : "")
+                    e.UnaveragedTestAccuracy is { } unaveraged ? Number(unaveraged) : "",
+                    e.ValidationLoss is { } validationLoss ? Number(validationLoss) : "",
+                    e.ValidationAccuracy is { } validation ? Number(validation) : "",
+                    e.ValidationError is { } validationError ? Number(validationError) : "")
                 .Append('\n');
         }
         return csv.ToString();

@@ -7,6 +7,7 @@ namespace CapsNetService.Training.Reporting;
 /// <param name="Options">The run's options, as recorded (<see cref="TrainOptions.Recorded"/>).</param>
 /// <param name="Command">The command line that gives those options (<see cref="TrainOptions.CommandLine"/>).</param>
 /// <param name="Device">Where the tensors live, e.g. "cuda (1 device(s))" or "cpu (2 threads)".</param>
+/// <param name="ValidationImages">Training images held out to choose the best epoch (the last of the set); 0 = none.</param>
 /// <param name="InitializedFrom">The weights the run started from (model version and epochs); null for random weights.</param>
 public sealed record RunDescription(
     TrainOptions Options,
@@ -15,4 +16,5 @@ public sealed record RunDescription(
     int TrainImages,
     int TestImages,
     DateTimeOffset StartedAt,
-    string? InitializedFrom = null);
+    string? InitializedFrom = null,
+    int ValidationImages = 0);

@@ -22,6 +22,7 @@ public static class TrainingPlots
     private static readonly Color TrainColor = Color.FromHex("#1f77b4");
     private static readonly Color TestColor = Color.FromHex("#d62728");
     private static readonly Color BestColor = Color.FromHex("#2ca02c");
+    private static readonly Color ValidationColor = Color.FromHex("#ff7f0e");
 
     public static void Write(string runDirectory, IReadOnlyList<EpochMetrics> history)
     {
@@ -38,7 +39,9 @@ public static class TrainingPlots
         {
             new Series("train", TrainColor, history.Select(e => e.TrainLoss)),
             new Series("test", TestColor, history.Select(e => e.TestLoss)),
-        };
+        }.Concat(history.Any(e => e.ValidationLoss is not null)
+            ? [new Series("validation", ValidationColor, history.Select(e => e.ValidationLoss ?? double.NaN))]
+            : []).ToArray();
         Draw(plot, history, series, FormatPlain);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
@@ -52,16 +55,20 @@ public static class TrainingPlots
         {
             new Series("train error", TrainColor, history.Select(e => 100 * (1 - e.TrainAccuracy))),
             new Series("test error", TestColor, history.Select(e => 100 * e.TestError)),
-        };
+        }.Concat(history.Any(e => e.ValidationAccuracy is not null)
+            ? [new Series("validation error", ValidationColor, history.Select(e => 100 * (e.ValidationError ?? double.NaN)))]
+            : []).ToArray();
         var (low, _) = Draw(plot, history, series, FormatPercent);
 
         if (BestEpoch.Of(history) is { } best)
         {
-            double y = Math.Log10(Math.Max(100 * best.TestError, low));
+            // The marker sits on the curve the best epoch was chosen by.
+            double error = best.ValidationError ?? best.TestError;
+            double y = Math.Log10(Math.Max(100 * error, low));
             var marker = plot.Add.Marker(best.Epoch, y, MarkerShape.OpenCircle, 16, BestColor);
             marker.MarkerLineWidth = 2.5f;
             marker.LegendText = string.Create(CultureInfo.InvariantCulture,
-                $"best test: {100 * best.TestError:0.00} % (epoch {best.Epoch})");
+                $"best {BestEpoch.Criterion(history)}: {100 * error:0.00} % (epoch {best.Epoch})");
         }
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }

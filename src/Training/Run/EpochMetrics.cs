@@ -13,6 +13,11 @@ public sealed record EpochMetrics
     /// <summary>With weight averaging on, <see cref="TestAccuracy"/> is the averaged weights'; this is the live
     /// (last step's) weights', for comparison. Null when averaging is off.</summary>
     public double? UnaveragedTestAccuracy { get; init; }
+    /// <summary>On the held-out training images (<see cref="TrainOptions.Validation"/>); null when none are held out.
+    /// With them, the best epoch is chosen by this, never by the test set.</summary>
+    public double? ValidationLoss { get; init; }
+    public double? ValidationAccuracy { get; init; }
+    public double? ValidationError => 1 - ValidationAccuracy;
     public required double EpochSeconds { get; init; }
     public required double TrainImagesPerSecond { get; init; }
 }

@@ -39,6 +39,9 @@ public sealed record TrainOptions
     [CliOption("--limit-test", "use only the first N test images (quick runs)")]
     public int? LimitTest { get; init; }
 
+    [CliOption("--validation", "hold out the last N training images (never trained on) and choose the best epoch, kept and exported, by its accuracy on them instead of the test set's; 0 = off")]
+    public int Validation { get; init; }
+
     [CliOption("--precision", "what the convolutions compute in while training: fp32, or bf16 (mixed precision, about 2x faster on CPUs with AVX512_BF16 and on GPUs); evaluation and export are always fp32")]
     public ConvolutionPrecision Precision { get; init; } = ConvolutionPrecision.Fp32;
 
@@ -54,6 +57,10 @@ public sealed record TrainOptions
 
     [CliOption("--resume", "continue from the output folder's last checkpoint", MayChangeOnResume = true, NotRecorded = true)]
     public bool Resume { get; init; }
+
+    [CliOption("--overwrite", "start afresh in an --output folder that holds a previous run, replacing its checkpoints, metrics and report (without it, such a folder stops the run)",
+               MayChangeOnResume = true, NotRecorded = true)]
+    public bool Overwrite { get; init; }
 
     [CliOption("--no-export", "do not export the best checkpoint to ONNX at the end", MayChangeOnResume = true)]
     public bool NoExport { get; init; }
@@ -106,6 +113,7 @@ public sealed record TrainOptions
         if (MaxShift is < 0 or > 8) yield return "--max-shift must be between 0 and 8 pixels";
         if (LimitTrain is < 1) yield return "--limit-train must be at least 1";
         if (LimitTest is < 1) yield return "--limit-test must be at least 1";
+        if (Validation < 0) yield return "--validation must be 0 (off) or a number of training images";
         if (InitFrom is { } initFrom && !File.Exists(initFrom)) yield return $"--init-from: no such file: {Path.GetFullPath(initFrom)}";
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CapsNetService.Common.Mnist;
 using CapsNetService.Training.Checkpoints;
 using CapsNetService.Training.Data;
+using CapsNetService.Training.IO;
 using CapsNetService.Training.Model;
 using CapsNetService.Training.Reporting;
 using TorchSharp;
@@ -30,12 +31,20 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
 
     public TrainingResult Run(MnistSet fullTrain, MnistSet fullTest)
     {
-        var train = fullTrain.Take(options.LimitTrain);
+        // The held-out images are the last of the whole training set and are never trained on, whatever --limit-train.
+        if (options.Validation >= fullTrain.Count)
+            throw new ArgumentException($"--validation {options.Validation} leaves no training image: the training set holds {fullTrain.Count}");
+        var validation = options.Validation > 0 ? fullTrain.Slice(fullTrain.Count - options.Validation, options.Validation) : null;
+        var train = fullTrain.Slice(0, fullTrain.Count - options.Validation).Take(options.LimitTrain);
         var test = fullTest.Take(options.LimitTest);
         var runDirectory = Path.GetFullPath(options.Output);
-        Directory.CreateDirectory(runDirectory);
         var lastPath = LastCheckpointPath(runDirectory);
         var bestPath = BestCheckpointPath(runDirectory);
+        RequireFolderFitsTheRequest(runDirectory, lastPath);
+        Directory.CreateDirectory(runDirectory);
+        foreach (var folder in new[] { runDirectory, Path.GetDirectoryName(lastPath)!, Path.Combine(runDirectory, TrainingRun.ModelFolder) })
+            foreach (var stale in TemporaryFiles.DeleteStale(folder, TimeSpan.Zero))
+                progress.Log($"Removed {stale}, left in {folder} by a run that was stopped.");
 
         manual_seed(options.Seed);
         if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed);
@@ -77,7 +86,7 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
 
         var recorded = options.Recorded();
         var run = new RunDescription(recorded, recorded.CommandLine(), TorchRuntime.Describe(device), train.Count, test.Count,
-                                     startedAt, initializedFrom?.Describe());
+                                     startedAt, initializedFrom?.Describe(), validation?.Count ?? 0);
 
         for (int epoch = priorEpochs + history.Count + 1; epoch <= options.Epochs; epoch++)
         {
@@ -88,6 +97,9 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
             var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, average, train, epoch);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             var evaluated = average?.Model ?? model;
+            var validated = validation is null
+                ? null
+                : Evaluate($"Epoch {epoch}/{options.Epochs} validation{(average is null ? "" : " (averaged weights)")}", evaluated, validation);
             var evaluation = Evaluate($"Epoch {epoch}/{options.Epochs} test{(average is null ? "" : " (averaged weights)")}", evaluated, test);
             double? unaveragedAccuracy = average is null
                 ? null
@@ -102,6 +114,8 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
                 TestLoss = evaluation.Loss,
                 TestAccuracy = evaluation.Accuracy,
                 UnaveragedTestAccuracy = unaveragedAccuracy,
+                ValidationLoss = validated?.Loss,
+                ValidationAccuracy = validated?.Accuracy,
                 EpochSeconds = clock.Elapsed.TotalSeconds,
                 TrainImagesPerSecond = train.Count / trainSeconds,
             };
@@ -126,6 +140,29 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
             progress.EpochCompleted(metrics, evaluation.Confusion);
         }
         return new TrainingResult(runDirectory, bestPath, lastPath, history);
+    }
+
+    /// <summary>The files by which a folder holds a run; any of them means a previous run is there.</summary>
+    private static IReadOnlyList<string> PreviousRunFiles(string runDirectory) =>
+        new[] { Path.Combine(CheckpointFolder, LastCheckpointName), Path.Combine(CheckpointFolder, BestCheckpointName),
+                MetricsWriter.CsvFileName, MetricsWriter.JsonFileName, HtmlReport.FileName }
+            .Where(name => File.Exists(Path.Combine(runDirectory, name))).ToList();
+
+    /// <summary>Stops, before anything in the folder changes, a resume that has no last checkpoint to resume from in a
+    /// folder holding a run (it would replace a finished run with a worse one), and a fresh start over a previous run
+    /// unless <see cref="TrainOptions.Overwrite"/> asks for it.</summary>
+    private void RequireFolderFitsTheRequest(string runDirectory, string lastPath)
+    {
+        var previous = PreviousRunFiles(runDirectory);
+        if (previous.Count == 0 || options.Overwrite) return;
+        if (options.Resume && !File.Exists(lastPath))
+            throw new InvalidOperationException(
+                $"--resume: {runDirectory} holds {string.Join(", ", previous)} but no {CheckpointFolder}/{LastCheckpointName} to resume from; "
+                + "nothing was changed (start afresh over it with --overwrite, or from its best epoch in a new folder with --init-from)");
+        if (!options.Resume)
+            throw new InvalidOperationException(
+                $"{runDirectory} holds a previous run ({string.Join(", ", previous)}); nothing was changed "
+                + "(continue it with --resume, replace it with --overwrite, or choose another --output folder)");
     }
 
     private EvaluationResult Evaluate(string title, CapsNet model, MnistSet set)

@@ -50,6 +50,15 @@ public sealed class TrainerCliTests : IDisposable
         Assert.True(export.ExitCode == 0, export.Output);
         Assert.Contains("ONNX Runtime check", export.Output);
         Assert.True(File.Exists(Path.Combine(models, ModelContract.ModelFileName)));
+
+        // The folder now holds a run: starting afresh there needs --overwrite, and says so in one line.
+        var again = ProgramRun.Start("capsnet-train.dll", ["train", "--epochs", "1", "--limit-train", "200", "--limit-test", "100",
+            "--data-dir", RepositoryPaths.MnistDirectory, "--no-download", "--output", RunDir, "--device", "cpu"]);
+        Assert.Equal(1, again.ExitCode);
+        var line = Assert.Single(again.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("holds a previous run", line);
+        Assert.Contains("--overwrite", line);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(RunDir, "metrics.csv")).Length);
     }
 
     [SlowFact]

@@ -111,20 +111,29 @@ public sealed class TrainingReportTests : IDisposable
 
         var lines = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
         Assert.Equal(
-            "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy",
+            "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy,validation_loss,validation_accuracy,validation_error",
             lines[0]);
         Assert.Equal(epochs + 1, lines.Length);
         for (int i = 0; i < epochs; i++)
         {
             var fields = lines[i + 1].Split(',');
-            Assert.Equal(10, fields.Length);
+            Assert.Equal(13, fields.Length);
             Assert.Equal("", fields[9]);   // no weight averaging in this run
+            Assert.Equal(["", "", ""], fields[10..]);   // no validation images held out
             var values = fields.Take(9).Select(f => double.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
             var e = history[i];
             Assert.Equal(
                 new[] { e.Epoch, e.LearningRate, e.TrainLoss, e.TrainAccuracy, e.TestLoss, e.TestAccuracy, e.TestError, e.EpochSeconds, e.TrainImagesPerSecond },
                 values);
         }
+    }
+
+    [Fact]
+    public void Metrics_csv_gives_the_validation_columns_of_a_run_that_holds_images_out()
+    {
+        var validated = History(1)[0] with { ValidationLoss = 0.25, ValidationAccuracy = 0.9875 };
+        var row = MetricsWriter.ToCsv([validated]).Split('\n')[1].Split(',');
+        Assert.Equal(["0.25", "0.9875", (1 - 0.9875).ToString("R", CultureInfo.InvariantCulture)], row[10..]);
     }
 
     [Fact]
