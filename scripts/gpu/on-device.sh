@@ -80,8 +80,8 @@ finish)
   tail -n 25 "$work/train.log"
   torchlib=$(torch_lib)
   if [ ! -f "$work/run/model/capsnet.onnx" ]; then
-    "$work/capsnet-train/capsnet-train" export --device "$device" ${torchlib:+--libtorch-dir "$torchlib"} \
-        --checkpoint "$work/run/checkpoints/best.ckpt" --out "$work/run/model/capsnet.onnx" 2>&1 | tail -n 5
+    "$work/capsnet-train/capsnet-train" export ${torchlib:+--libtorch-dir "$torchlib"} --data-dir "$work/mnist" \
+        --checkpoint "$work/run/checkpoints/best.ckpt" --out "$work/run/model" 2>&1 | tail -n 5
   fi
 
   provider=$([ "$device" = cuda ] && echo cuda || echo cpu)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using CapsNetService.Common;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Export;
+using CapsNetService.Training.Run;
 
 namespace CapsNetService.Training.Cli;
 
@@ -19,10 +20,12 @@ public static class ExportCommand
     {
         var command = new Command("export", "Export a checkpoint to ONNX and publish it atomically into a models folder")
         {
-            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir,
+            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir,
         };
         command.SetAction(result =>
         {
+            // Exports run on the CPU, but a host whose only libtorch is a PyTorch's (a GPU host) must load that one.
+            TorchRuntime.Initialise(DeviceChoice.Cpu, result.GetValue(CommonOptions.LibTorchDir), Console.Error.WriteLine);
             var outPath = result.GetValue(Out)!;
             var directory = outPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(Path.GetFullPath(outPath))! : outPath;
             // Real test digits for the parity check when the MNIST folder is at hand; random images otherwise.
