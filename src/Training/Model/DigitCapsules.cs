@@ -21,14 +21,17 @@ public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
         this.outDims = outDims;
         RoutingIterations = routingIterations;
         // Small weights keep the first parents short, so the margin loss starts in its linear range.
-        Weights = nn.Parameter(randn(inputs, parents * outDims, inDims) * 0.01f);
-        register_parameter("weights", Weights);
+        register_parameter(WeightsName, nn.Parameter(randn(inputs, parents * outDims, inDims) * 0.01f));
     }
 
     public int RoutingIterations { get; }
 
-    /// <summary>W: [inputs, parents·outDims, inDims], one 16×8 matrix per (i, j).</summary>
-    public Parameter Weights { get; }
+    private const string WeightsName = "weights";
+
+    /// <summary>W: [inputs, parents·outDims, inDims], one 16×8 matrix per (i, j). Looked up, not held: moving the
+    /// module (to CUDA, to another dtype) replaces its registered parameters, and a reference kept aside would
+    /// still point at the old, disposed one.</summary>
+    public Parameter Weights => get_parameter(WeightsName)!;
 
     /// <param name="primary">u: [N, inputs, inDims].</param>
     /// <returns>û: [N, inputs, parents, outDims], computed as one batched matmul over the inputs, û_i = u_i·W_iᵀ, and

@@ -34,6 +34,25 @@ public class CapsNetTests
         Assert.True(output.Reconstruction.ge(0).all().item<bool>() && output.Reconstruction.le(1).all().item<bool>());
     }
 
+    [Theory]
+    [InlineData(ConvolutionPrecision.Fp32)]
+    [InlineData(ConvolutionPrecision.Bf16)]
+    public void Every_parameter_follows_the_model_when_it_moves(ConvolutionPrecision precision)
+    {
+        // Module.to(device or dtype) replaces each registered parameter; a layer that kept its own reference to the
+        // old one (a field or property under another name) would run on a disposed tensor. Moving to CUDA does that
+        // replacement; so does a change of dtype, which a CPU-only host can test.
+        manual_seed(4);
+        using var model = new CapsNet(CapsNetArchitecture.Paper, precision).to(float64);
+        Assert.All(model.parameters(), p => Assert.Equal(float64, p.dtype));
+        Assert.Equal(float64, model.DigitCaps.Weights.dtype);
+        model.eval();
+        using var noGrad = no_grad();
+        using var output = model.forward(rand(2, 1, 28, 28, dtype: float64), null);
+        Assert.Equal(float64, output.Lengths.dtype);
+        Assert.True(output.Lengths.isfinite().all().item<bool>());
+    }
+
     [Fact]
     public void Primary_capsules_are_squashed()
     {
