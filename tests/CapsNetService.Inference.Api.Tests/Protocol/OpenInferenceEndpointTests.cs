@@ -176,6 +176,8 @@ public sealed class OpenInferenceEndpointTests(ServiceFixture service)
         Assert.True(after["nv_inference_request_duration_us"] - before["nv_inference_request_duration_us"]
                     >= after["nv_inference_compute_infer_duration_us"] - before["nv_inference_compute_infer_duration_us"]);
         Assert.True(after["nv_inference_queue_duration_us"] >= before["nv_inference_queue_duration_us"]);
+        // The autoscaler's requests-in-flight metric (deploy/k8s/autoscaling-in-flight.yaml).
+        Assert.Contains("\nhttp_requests_in_progress{", await service.Client.GetStringAsync("/metrics"));
     }
 
     [Fact]
