@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016  # the single-quoted `bash -c` snippets expand their own "$1"
-# Checks the deployment files (Dockerfile.train, Dockerfile.serve, .dockerignore, compose.yaml, deploy/k8s/*.yaml)
-# against the code, without a Docker engine:
+# Checks the deployment files (Dockerfile.train, Dockerfile.serve, .dockerignore, compose.yaml, deploy/k8s/*.yaml,
+# deploy/kserve/inferenceservice.yaml, deploy/triton/capsnet/config.pbtxt) against the code, without a Docker engine
+# nor a Kubernetes cluster nor a Triton server:
 #
 #  1. Runs the build stage of each Dockerfile outside Docker: a build context made from the working tree filtered
 #     by .dockerignore, then the stage's COPY and RUN lines in order, in a scratch folder standing for the
@@ -12,9 +13,12 @@
 #  3. Starts the published service as the image would (its port variable, its model folder, empty), checks
 #     /health/live and /health/ready, runs the published trainer with the image's default command on a few hundred
 #     MNIST images (when ../shared/mnist or $CAPSNET_MNIST_DIR has them) publishing into that same folder, and waits
-#     for the service to hot-reload the model: the compose flow, minus Docker.
+#     for the service to hot-reload the model: the compose flow, minus Docker. Then asks the running service the Open
+#     Inference Protocol's routes and metrics the manifests rely on, and has the published trainer write a Triton
+#     repository (export --triton-repository) to compare with deploy/triton.
 #  4. Checks that the port, the health paths, the model folder, the user, the image names and the trainer's options
-#     agree across the Dockerfiles, compose.yaml, the Kubernetes manifests and the code.
+#     agree across the Dockerfiles, compose.yaml, the Kubernetes and KServe manifests and the code, and that
+#     deploy/triton/capsnet/config.pbtxt declares the model's tensors, shapes and batching as the code does.
 #
 # Exits non-zero on any mismatch. A few minutes on 2 cores, most of it the two publishes.
 #   scripts/check-deploy-files.sh            # everything
@@ -227,12 +231,15 @@ run_build_stage() (
 # What the files must agree on, read from the files that decide it
 
 serve_file=Dockerfile.serve train_file=Dockerfile.train compose_file=compose.yaml k8s=deploy/k8s
+kserve=deploy/kserve/inferenceservice.yaml triton_config=deploy/triton/capsnet/config.pbtxt
+protocol_code=src/Inference.Api/Protocol/OpenInferenceApi.cs contract=src/Common/ModelContract.cs
 api_csproj=src/Inference.Api/CapsNetService.Inference.Api.csproj
 train_csproj=src/Training/CapsNetService.Training.csproj
 app_uid=1654   # the 'app' user of the .NET container images ($APP_UID)
 
 for file in "$serve_file" "$train_file" .dockerignore "$compose_file" "$k8s/deployment.yaml" "$k8s/service.yaml" \
-            "$k8s/train-job.yaml" "$k8s/storage.yaml" "$k8s/kustomization.yaml" "$api_csproj" "$train_csproj"; do
+            "$k8s/train-job.yaml" "$k8s/storage.yaml" "$k8s/kustomization.yaml" "$k8s/autoscaling.yaml" \
+            "$k8s/autoscaling-in-flight.yaml" "$kserve" "$triton_config" "$api_csproj" "$train_csproj"; do
   [[ -f $file ]] || { echo "missing: $file" >&2; exit 1; }
 done
 
@@ -242,6 +249,20 @@ train_name=$(assembly_name "$train_csproj")
 port=$(stage_env "$serve_file" run ASPNETCORE_HTTP_PORTS)
 models_dir=$(stage_env "$serve_file" run Inference__ModelDirectory)
 train_workdir=$(stage_instructions "$train_file" run | awk 'toupper($1) == "WORKDIR" { dir = $2 } END { print dir }')
+
+# A constant of the code: const/property NAME = VALUE in FILE, without quotes.
+code_const() { sed -nE "s/.*[[:space:]]$2[[:space:]]*(\{ get; set; \})?[[:space:]]*=[[:space:]]*\"?([^\";]*)\"?;.*/\2/p" "$1" | head -n 1; }
+model_name=$(code_const "$protocol_code" ModelName)
+image_side=$(code_const "$contract" ImageSide) classes=$(code_const "$contract" Classes) capsule_dims=$(code_const "$contract" CapsuleDims)
+max_batch=$(code_const src/Inference.Api/Prediction/UploadLimitsOptions.cs MaxBatchImages)
+batch_delay_ms=$(code_const src/Inference.Api/Prediction/MicroBatchingOptions.cs MaxDelayMilliseconds)
+# The dims of tensor NAME in a config.pbtxt, as "a, b, c".
+pbtxt_dims() {
+  awk -v name="$2" '
+    /name:/ { gsub(/[" ]/, "", $2); current = $2 }
+    /dims:/ && current == name { line = $0; sub(/.*\[[[:space:]]*/, "", line); sub(/[[:space:]]*\].*/, "", line); print line; exit }
+  ' "$1"
+}
 
 # ---------------------------------------------------------------------------------------------------------------------
 section "What the service's code decides"
@@ -259,6 +280,15 @@ fi
 health_code=$(cat src/Inference.Api/*/*Api.cs 2>/dev/null)
 check 'the code maps /health/live and /health/ready (MapGroup("/health"), "/live", "/ready")' \
   bash -c 'grep -q "MapGroup(\"/health\")" <<<"$1" && grep -q "\"/live\"" <<<"$1" && grep -q "\"/ready\"" <<<"$1"' _ "$health_code"
+check "the code maps the Open Inference Protocol's probes (MapGroup(\"/v2\"), \"/health/live\", \"/health/ready\")" \
+  bash -c 'grep -q "MapGroup(\"/v2\")" "$1" && grep -q "\"/health/live\"" "$1" && grep -q "\"/health/ready\"" "$1"' _ "$protocol_code"
+check "the v2 model is named ($model_name)" test -n "$model_name"
+check "the model's sizes are read from $contract (side $image_side, $classes classes, $capsule_dims dims)" \
+  test -n "$image_side" -a -n "$classes" -a -n "$capsule_dims"
+check "the batch limit (Uploads:MaxBatchImages, $max_batch) and the micro-batching delay ($batch_delay_ms ms) are read" \
+  test -n "$max_batch" -a -n "$batch_delay_ms"
+check 'the service exports http_requests_in_progress (UseHttpMetrics), the autoscaler'"'"'s Pods metric' \
+  grep -q "UseHttpMetrics()" src/Inference.Api/Hosting/Extensions.cs
 check 'the model folder is configuration key Inference:ModelDirectory (environment: Inference__ModelDirectory)' \
   bash -c 'grep -q "Section = \"Inference\"" src/Inference.Api/Models/InferenceOptions.cs && grep -q "ModelDirectory" src/Inference.Api/Models/InferenceOptions.cs'
 check 'the model files are capsnet.onnx, capsnet.decoder.onnx, capsnet.json (src/Common/ModelContract.cs)' \
@@ -322,11 +352,13 @@ has "$deployment" "^[[:space:]]+replicas: 2$" "2 replicas"
 has "$deployment" "^[[:space:]]+containerPort: $port$" "container port $port"
 count "$deployment" "^[[:space:]]+value: \"$port\"$" 1 "ASPNETCORE_HTTP_PORTS=$port"
 has "$deployment" "^[[:space:]]+path: /health/live$" "liveness (and startup) probe: /health/live"
-has "$deployment" "^[[:space:]]+path: /health/ready$" "readiness probe: /health/ready"
+has "$deployment" "^[[:space:]]+path: /v2/health/ready$" "readiness probe: /v2/health/ready (the Open Inference Protocol's)"
 count "$deployment" "^[[:space:]]+port: http$" 3 "the probes use the named port http"
 has "$deployment" "^[[:space:]]+- name: Inference__ModelDirectory$" "sets Inference__ModelDirectory..."
 has "$deployment" "^[[:space:]]+value: $models_dir$" "... to $models_dir"
 has "$deployment" "^[[:space:]]+mountPath: $models_dir$" "mounts the models volume on $models_dir"
+check "$deployment: the api container mounts it read-only" \
+  bash -c 'grep -A1 -E "^[[:space:]]+mountPath: $1\$" "$2" | grep -qE "^[[:space:]]+readOnly: true\$"' _ "$models_dir" "$deployment"
 has "$deployment" "^[[:space:]]+nvidia\.com/gpu: 1$" "asks for one GPU"
 has "$deployment" "^[[:space:]]+image: capsnet-serve:" "runs the capsnet-serve image"
 has "$deployment" "^[[:space:]]+claimName: capsnet-models$" "uses the capsnet-models claim"
@@ -351,6 +383,54 @@ while read -r resource; do
   check "$k8s/kustomization.yaml lists $resource, which exists" test -f "$k8s/$resource"
 done < <(sed -n 's/^[[:space:]]*- \([a-z-]*\.yaml\)$/\1/p' "$k8s/kustomization.yaml")
 hasnt "$k8s/kustomization.yaml" "^[[:space:]]*- train-job\.yaml" "leaves the Job out (one per training, kubectl create)"
+has "$k8s/kustomization.yaml" "^[[:space:]]+- autoscaling\.yaml$" "lists the autoscaler"
+has "$k8s/kustomization.yaml" "^#[[:space:]]+- path: autoscaling-in-flight\.yaml$" "offers the requests-in-flight patch, off (it needs a metrics adapter)"
+for hpa in "$k8s/autoscaling.yaml" "$k8s/autoscaling-in-flight.yaml"; do
+  has "$hpa" "^kind: HorizontalPodAutoscaler$" "is a HorizontalPodAutoscaler"
+  has "$hpa" "^apiVersion: autoscaling/v2$" "autoscaling/v2"
+  count "$hpa" "^  name: capsnet-api$" 1 "is named capsnet-api (the patch replaces the base's metrics)"
+done
+has "$k8s/autoscaling.yaml" "^[[:space:]]+kind: Deployment$" "scales a Deployment..."
+count "$k8s/autoscaling.yaml" "^[[:space:]]+name: capsnet-api$" 2 "... named capsnet-api, as $deployment's"
+has "$deployment" "^  name: capsnet-api$" "the Deployment is capsnet-api"
+has "$deployment" "^[[:space:]]+cpu: [0-9]+m$" "requests CPU (the autoscaler's utilisation is of the request)"
+has "$k8s/autoscaling.yaml" "^[[:space:]]+averageUtilization: [0-9]+$" "scales on CPU utilisation"
+hasnt "$k8s/autoscaling.yaml" "type: Pods" "has no Pods metric by default (without an adapter it would never scale down)"
+has "$k8s/autoscaling-in-flight.yaml" "^[[:space:]]+name: http_requests_in_progress$" "scales on http_requests_in_progress per pod"
+has "$k8s/autoscaling-in-flight.yaml" "^[[:space:]]+averageUtilization: [0-9]+$" "... and keeps the CPU metric"
+
+section "KServe ($kserve)"
+has "$kserve" "^kind: ServingRuntime$" "declares the serving runtime..."
+has "$kserve" "^kind: InferenceService$" "... and the InferenceService"
+has "$kserve" "^  name: $model_name$" "the InferenceService and runtime are named $model_name, as the model (KServe's /v2/models/NAME paths)"
+has "$kserve" "^[[:space:]]+protocolVersion: v2$" "the predictor speaks protocolVersion v2"
+has "$kserve" "^[[:space:]]+- v2$" "the runtime declares protocol v2"
+has "$kserve" "^[[:space:]]+runtime: $model_name$" "the predictor uses that runtime"
+has "$kserve" "^[[:space:]]+image: capsnet-serve:" "runs the capsnet-serve image"
+has "$kserve" "^[[:space:]]+- containerPort: $port$" "container port $port"
+count "$kserve" "^[[:space:]]+value: \"$port\"$" 1 "ASPNETCORE_HTTP_PORTS=$port"
+count "$kserve" "^[[:space:]]+port: $port$" 2 "the probes ask port $port"
+has "$kserve" "^[[:space:]]+value: $models_dir$" "Inference__ModelDirectory=$models_dir (the model baked into the image)"
+has "$kserve" "^[[:space:]]+path: /v2/health/ready$" "readiness probe: /v2/health/ready"
+has "$kserve" "^[[:space:]]+path: /v2/health/live$" "liveness probe: /v2/health/live"
+has "$kserve" "^[[:space:]]+runAsUser: $app_uid$" "runs as UID $app_uid"
+
+section "Triton model repository ($triton_config)"
+has "$triton_config" "^name: \"$model_name\"$" "the model is named $model_name, as on /v2/models/$model_name"
+check "src/Training/Export/TritonRepository.cs names it $model_name too" \
+  test "$(code_const src/Training/Export/TritonRepository.cs ModelName)" = "$model_name"
+has "$triton_config" "^platform: \"onnxruntime_onnx\"$" "runs the ONNX file under ONNX Runtime"
+has "$triton_config" "^max_batch_size: $max_batch$" "max_batch_size $max_batch, the service's batch limit (Uploads:MaxBatchImages)"
+check "TritonRepository.MaxBatchSize is $max_batch" test "$(code_const src/Training/Export/TritonRepository.cs MaxBatchSize)" = "$max_batch"
+has "$triton_config" "^[[:space:]]+max_queue_delay_microseconds: $(awk -v ms="$batch_delay_ms" 'BEGIN { printf "%d", ms * 1000 }')$" \
+  "dynamic batching waits as long as the service's micro-batcher (Inference:Batching:MaxDelayMilliseconds, $batch_delay_ms ms)"
+for tensor in ImageInput:"1, $image_side, $image_side" ProbabilitiesOutput:"$classes" CapsulesOutput:"$classes, $capsule_dims" \
+              ReconstructionOutput:"1, $image_side, $image_side"; do
+  name=$(code_const "$contract" "${tensor%%:*}")
+  check "$triton_config: $name (${tensor%%:*}) has dims [ ${tensor#*:} ] after the batch" \
+    test "$(pbtxt_dims "$triton_config" "$name")" = "${tensor#*:}"
+done
+count "$triton_config" "data_type: TYPE_FP32$" 4 "every tensor is FP32"
 
 # The trainer options the deployment files use, to be checked against `capsnet-train train --help` below.
 used_options=$( { printf '%s\n' "$train_cmd"; grep -E '^[[:space:]]+command: \[' "$compose_file"; grep -E '^[[:space:]]+- --[a-z-]+$' "$job"; } \
@@ -358,7 +438,7 @@ used_options=$( { printf '%s\n' "$train_cmd"; grep -E '^[[:space:]]+command: \['
 
 for option in $used_options; do
   check "the trainer's code declares $option (used by the Dockerfile, compose or the Job)" \
-    grep -rqF --include='*.cs' -- "\"$option\"" src/Training/Cli
+    grep -rqF --include='*.cs' -- "\"$option\"" src/Training/Cli src/Training/Run
 done
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -465,6 +545,9 @@ else
   else
     check "/health/ready answers 503 while $models_dir is empty" test "$(status_of /health/ready)" = 503
   fi
+  check "/v2/health/ready (the manifests' readiness probe) answers as /health/ready" \
+    test "$(status_of /v2/health/ready)" = "$(status_of /health/ready)"
+  check "/v2/health/live (KServe's liveness probe) answers 200" test "$(status_of /v2/health/live)" = 200
   if [[ -f $mnist/train-images-idx3-ubyte.gz && -f $mnist/t10k-labels-idx1-ubyte.gz ]]; then
     for file in "$mnist"/*-ubyte.gz; do ln -s "$file" "$workspace/data/mnist/"; done
     # The image's CMD, as `docker run capsnet-train` runs it, made quick. It publishes with --only-if-better, so
@@ -505,6 +588,23 @@ else
       fail "the service did not load the published model within 60 s; its last lines:"; tail -n 20 "$scratch/api.log" | sed 's/^/        /'
     fi
     check "/health/ready answers 200 after the publish" test "$(status_of /health/ready)" = 200
+    check "/v2/models/$model_name/ready answers 200" test "$(status_of "/v2/models/$model_name/ready")" = 200
+    v2_request=$(python3 -c 'import json; print(json.dumps({"inputs": [{"name": "image", "datatype": "UINT8", "shape": [1, 1, 28, 28], "data": [0] * 784}]}))')
+    check "POST /v2/models/$model_name/infer answers 200" test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+      -H 'Content-Type: application/json' -d "$v2_request" "http://127.0.0.1:$smoke_port/v2/models/$model_name/infer")" = 200
+    metrics=$(curl -s --max-time 5 "http://127.0.0.1:$smoke_port/metrics")
+    check "/metrics has http_requests_in_progress (autoscaling-in-flight.yaml's metric)" grep -q '^http_requests_in_progress{' <<<"$metrics"
+    check "/metrics has Triton's nv_inference_exec_count for $model_name" grep -q "^nv_inference_exec_count{model=\"$model_name\"" <<<"$metrics"
+
+    # The published trainer writes the Triton repository that deploy/triton stands for.
+    if (cd "$workspace" && "$train_exe" export --checkpoint runs/latest/checkpoints/best.ckpt --out "$scratch/export" \
+          --data-dir data/mnist --triton-repository "$scratch/triton") >"$scratch/export.log" 2>&1; then
+      ok "capsnet-train export --triton-repository ran"
+    else
+      fail "capsnet-train export --triton-repository failed; its last lines:"; tail -n 20 "$scratch/export.log" | sed 's/^/        /'
+    fi
+    check "its capsnet/config.pbtxt is $triton_config" cmp -s "$scratch/triton/capsnet/config.pbtxt" "$triton_config"
+    check "its capsnet/1/model.onnx is the exported capsnet.onnx" cmp -s "$scratch/triton/capsnet/1/model.onnx" "$scratch/export/capsnet.onnx"
   else
     echo "  skip  no MNIST files in $mnist (set CAPSNET_MNIST_DIR): the trainer was not run"
   fi

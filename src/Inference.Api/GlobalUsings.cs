@@ -6,5 +6,6 @@ global using CapsNetService.Inference.Api.Explorer;
 global using CapsNetService.Inference.Api.Hosting;
 global using CapsNetService.Inference.Api.Models;
 global using CapsNetService.Inference.Api.Prediction;
+global using CapsNetService.Inference.Api.Protocol;
 global using Microsoft.AspNetCore.Http.HttpResults;
 global using Microsoft.Extensions.Options;

@@ -113,6 +113,7 @@ public static class Extensions
         app.MapPredictionApi();
         app.MapExplorerApi();
         app.MapModelApi();
+        app.MapOpenInferenceApi();
         app.MapMetrics();
         return app;
     }
@@ -226,5 +227,6 @@ public static class Extensions
     }
 
     private static bool IsExemptFromRateLimit(PathString path) =>
-        path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase);
+        path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/v2/health", StringComparison.OrdinalIgnoreCase);
 }

@@ -19,6 +19,7 @@ public sealed class InferenceRunner(OnnxModelStore store, InferenceMetrics metri
         var predictions = lease.Model.Classifier.Classify(images);
         var elapsed = Stopwatch.GetElapsedTime(started);
         metrics.RecordInference(images.Count, elapsed);
+        OpenInferenceMetrics.RecordExecution(lease.Model.Version, images.Count);
         return new BatchInference(lease.Model.Version, elapsed, predictions);
     }
 

@@ -45,6 +45,24 @@ public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, Infe
         return new PredictionOutcome(images, inference.ModelVersion, inference.Elapsed);
     }
 
+    /// <summary>
+    /// Images already in the model's form (the Open Inference Protocol's tensors: no preprocessing) through the model
+    /// as <see cref="PredictAsync"/> sends uploads: one image through the micro-batcher when it is on, several as one call.
+    /// </summary>
+    /// <param name="images">Each <see cref="ModelContract.ImagePixels"/> values, checked finite.</param>
+    /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
+    /// <exception cref="OperationCanceledException">The request was cancelled while it waited for its call.</exception>
+    public async Task<InferenceRunner.BatchInference> ClassifyAsync(IReadOnlyList<float[]> images, CancellationToken cancellationToken)
+    {
+        if (batcher.Enabled && images.Count == 1)
+        {
+            var answer = await batcher.PredictAsync(images[0], cancellationToken);
+            return new InferenceRunner.BatchInference(answer.ModelVersion, answer.Elapsed, [answer.Prediction]);
+        }
+        using var lease = runner.Acquire();
+        return runner.Classify(images, lease);
+    }
+
     /// <summary>Each upload through the preprocessor; the first refusal stops it.</summary>
     private PreprocessedDigit[] Preprocess(IReadOnlyList<ImageUpload> uploads, bool batch)
     {

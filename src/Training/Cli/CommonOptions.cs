@@ -15,4 +15,5 @@ public static class CommonOptions
     public static Option<bool> NoDownload => (Option<bool>)Train[nameof(TrainOptions.NoDownload)];
     public static Option<string[]> Mirrors => (Option<string[]>)Train[nameof(TrainOptions.MnistMirror)];
     public static Option<bool> OnlyIfBetter => (Option<bool>)Train[nameof(TrainOptions.OnlyIfBetter)];
+    public static Option<string?> TritonRepository => (Option<string?>)Train[nameof(TrainOptions.TritonRepository)];
 }

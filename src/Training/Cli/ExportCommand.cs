@@ -20,7 +20,7 @@ public static class ExportCommand
     {
         var command = new Command("export", "Export a checkpoint to ONNX and publish it atomically into a models folder")
         {
-            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir,
+            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir, CommonOptions.TritonRepository,
         };
         command.SetAction(result =>
         {
@@ -33,6 +33,9 @@ public static class ExportCommand
                                              MnistDataSource.TestSetIfPresent(result.GetValue(CommonOptions.DataDir)!),
                                              onlyIfBetter: result.GetValue(CommonOptions.OnlyIfBetter));
             new ConsoleTrainingProgress().Exported(export);
+            // The folder's model: the one just exported, or the better one --only-if-better kept there.
+            if (result.GetValue(CommonOptions.TritonRepository) is { } triton)
+                Console.WriteLine($"Triton model repository: {TritonRepository.Write(triton, directory)}");
             return ExitCodes.Success;
         });
         return command;

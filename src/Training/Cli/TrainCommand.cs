@@ -29,6 +29,7 @@ public static class TrainCommand
         // Fail before training, not after the first epoch (or, for --publish, after the whole run).
         WritableFolder.Require(options.Output, "--output");
         if (options.Publish is { } publishTo) WritableFolder.Require(publishTo, "--publish");
+        if (options.TritonRepository is { } triton) WritableFolder.Require(triton, "--triton-repository");
 
         var progress = new ConsoleTrainingProgress();
         var device = TorchRuntime.Initialise(options.Device, options.LibTorchDir, progress.Log);

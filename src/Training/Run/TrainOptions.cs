@@ -71,6 +71,9 @@ public sealed record TrainOptions
     [CliOption("--only-if-better", "leave a models folder alone when the model it holds claims at least this one's test accuracy", MayChangeOnResume = true)]
     public bool OnlyIfBetter { get; init; }
 
+    [CliOption("--triton-repository", "also write a Triton model repository here (capsnet/config.pbtxt, capsnet/1/model.onnx) holding the exported classifier", IsPath = true, MayChangeOnResume = true)]
+    public string? TritonRepository { get; init; }
+
     [CliOption("--data-dir", "folder with the MNIST IDX files (.gz or raw); missing files are downloaded into it", IsPath = true, MayChangeOnResume = true)]
     public string DataDir { get; init; } = "data/mnist";
 

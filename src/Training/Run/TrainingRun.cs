@@ -28,6 +28,7 @@ public sealed class TrainingRun(TrainOptions options, Device device, ITrainingPr
         if (options.Publish is { } models) targets.Add(models);
         var export = OnnxExporter.Export(training.BestCheckpoint, targets, test, options.OnlyIfBetter);
         progress.Exported(export);
+        if (options.TritonRepository is { } triton) progress.Log($"Triton model repository: {TritonRepository.Write(triton, targets[0])}");
         return (training, export);
     }
 }

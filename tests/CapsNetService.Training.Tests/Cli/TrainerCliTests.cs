@@ -45,11 +45,14 @@ public sealed class TrainerCliTests : IDisposable
         Assert.Equal(3, File.ReadAllLines(Path.Combine(RunDir, "metrics.csv")).Length);   // header + 2 epochs
 
         var models = Path.Combine(folder, "models");
+        var triton = Path.Combine(folder, "triton");
         var export = Run("export", "--checkpoint", Path.Combine(RunDir, "checkpoints/last.ckpt"), "--out", Path.Combine(models, "capsnet.onnx"),
-                         "--data-dir", RepositoryPaths.MnistDirectory);
+                         "--data-dir", RepositoryPaths.MnistDirectory, "--triton-repository", triton);
         Assert.True(export.ExitCode == 0, export.Output);
         Assert.Contains("ONNX Runtime check", export.Output);
         Assert.True(File.Exists(Path.Combine(models, ModelContract.ModelFileName)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(models, ModelContract.ModelFileName)), File.ReadAllBytes(Path.Combine(triton, "capsnet", "1", "model.onnx")));
+        Assert.True(File.Exists(Path.Combine(triton, "capsnet", "config.pbtxt")));
 
         // The folder now holds a run: starting afresh there needs --overwrite, and says so in one line.
         var again = ProgramRun.Start("capsnet-train.dll", ["train", "--epochs", "1", "--limit-train", "200", "--limit-test", "100",

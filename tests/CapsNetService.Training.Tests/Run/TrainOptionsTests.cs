@@ -36,6 +36,18 @@ public sealed class TrainOptionsTests
     }
 
     [Fact]
+    public void Triton_repository_binds_for_train_and_export_and_may_change_on_resume()
+    {
+        Assert.Null(Parse().TritonRepository);
+        var options = Parse("--triton-repository", "triton");
+        Assert.Equal("triton", options.TritonRepository);
+        Assert.Empty(options.ResumeConflicts(Parse()));
+        var export = ExportCommand.Create().Parse(["--checkpoint", "best.ckpt", "--triton-repository", "triton"]);
+        Assert.Empty(export.Errors);
+        Assert.Equal("triton", export.GetValue(CommonOptions.TritonRepository));
+    }
+
+    [Fact]
     public void The_recorded_command_line_parses_back_into_the_same_options()
     {
         var options = Parse("--epochs", "12", "--seed", "7", "--lr-decay", "0.95", "--precision", "bf16", "--max-shift", "1",
