@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CapsNetService.Common.Rejection;
 
 namespace CapsNetService.Common;
 
@@ -37,6 +38,10 @@ public sealed record ModelMetadata
     /// <summary>The weights the training run started from (a model version or a checkpoint hash, and its epochs; the
     /// run went on from there, and <see cref="Epochs"/> counts them too); null when it started from random weights.</summary>
     public string? InitializedFrom { get; init; }
+    /// <summary>The thresholds that tell a digit from anything else and the rates measured with them
+    /// (<c>capsnet-train calibrate</c>); null for an uncalibrated model, which rejects nothing.</summary>
+    [JsonConverter(typeof(EmbeddedJsonConverter<RejectionCalibration>))]
+    public RejectionCalibration? Rejection { get; init; }
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {

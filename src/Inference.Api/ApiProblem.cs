@@ -97,6 +97,14 @@ public sealed class ApiProblem(int status, string title, string code, string det
         _ => Create(StatusCodes.Status422UnprocessableEntity, "Unreadable image", "not-an-image", $"{which}: {e.Message}"),
     };
 
+    /// <summary>With ?reject=true: the model does not take the image for a digit (its calibrated thresholds).</summary>
+    public static ApiProblem NotADigit(string which, int bestGuess, double confidence, double reconstructionError) => Create(
+        StatusCodes.Status422UnprocessableEntity, "Not a digit", "not-a-digit",
+        $"{which} does not look like a digit: the model's best guess, {bestGuess}, has a capsule length of "
+        + $"{confidence.ToString("0.###", CultureInfo.InvariantCulture)} and a reconstruction error of "
+        + $"{reconstructionError.ToString("0.####", CultureInfo.InvariantCulture)}, outside what the model accepts as a digit "
+        + "(GET /model shows its thresholds). Send it without reject=true to get the best guess anyway.");
+
     public static ApiProblem ModelUnavailable() => Create(StatusCodes.Status503ServiceUnavailable,
         "No model loaded", "model-unavailable",
         "The service has no model loaded yet (none has been published, or the published files were rejected). "

@@ -12,6 +12,7 @@ var root = new RootCommand("CapsNetService trainer: trains the CapsNet of Sabour
     TrainCommand.Create(),
     EvaluateCommand.Create(),
     ExportCommand.Create(),
+    CalibrateCommand.Create(),
 };
 
 try

@@ -1,4 +1,5 @@
 using System.Buffers;
+using CapsNetService.Common.Rejection;
 using Microsoft.ML.OnnxRuntime;
 
 namespace CapsNetService.Inference.Api.Models;
@@ -20,9 +21,17 @@ public sealed class CapsNetClassifier : IDisposable
 
     private readonly RunOptions _runOptions = new();
 
-    public CapsNetClassifier(InferenceSession session) => Session = session;
+    /// <param name="acceptance">The model's calibrated rule for telling a digit from anything else; null: every image is
+    /// taken for a digit (an uncalibrated model).</param>
+    public CapsNetClassifier(InferenceSession session, DigitAcceptance? acceptance = null)
+    {
+        Session = session;
+        Acceptance = acceptance;
+    }
 
     public InferenceSession Session { get; }
+
+    public DigitAcceptance? Acceptance { get; }
 
     /// <param name="images">Each <see cref="ModelContract.ImagePixels"/> values, white digit on black, in [0, 1].</param>
     public DigitPrediction[] Classify(IReadOnlyList<float[]> images)
@@ -59,9 +68,14 @@ public sealed class CapsNetClassifier : IDisposable
             for (int n = 0; n < count; n++)
             {
                 var lengths = probabilities.AsSpan(n * Classes, Classes).ToArray();
+                var redrawn = reconstruction.AsSpan(n * Pixels, Pixels).ToArray();
+                var evidence = DigitEvidence.Of(lengths, images[n], redrawn);
                 predictions[n] = new DigitPrediction(ArgMax(lengths), lengths,
-                    capsules.AsSpan(n * CapsuleValues, CapsuleValues).ToArray(),
-                    reconstruction.AsSpan(n * Pixels, Pixels).ToArray());
+                    capsules.AsSpan(n * CapsuleValues, CapsuleValues).ToArray(), redrawn)
+                {
+                    Evidence = evidence,
+                    IsDigit = Acceptance?.Accepts(evidence) ?? true,
+                };
             }
             return predictions;
         }
@@ -94,4 +108,11 @@ public sealed class CapsNetClassifier : IDisposable
 /// <param name="Probabilities">The 10 capsule lengths, indexed by digit (not a softmax; each in [0, 1]).</param>
 /// <param name="Capsules">The 10 digit capsules of 16 values, row-major [10, 16].</param>
 /// <param name="Reconstruction">The decoder's 28×28 image for the longest capsule, row-major, in [0, 1].</param>
-public sealed record DigitPrediction(int Digit, float[] Probabilities, float[] Capsules, float[] Reconstruction);
+public sealed record DigitPrediction(int Digit, float[] Probabilities, float[] Capsules, float[] Reconstruction)
+{
+    /// <summary>The longest capsule's length and the reconstruction's error against the input.</summary>
+    public DigitEvidence Evidence { get; init; }
+
+    /// <summary>False when the model's calibrated rule says the input is not a digit; always true on an uncalibrated model.</summary>
+    public bool IsDigit { get; init; } = true;
+}

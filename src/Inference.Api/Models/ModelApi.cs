@@ -40,6 +40,7 @@ public static partial class ModelApi
             ModelVersion = model?.Version,
             // The training command may name the training machine's folders: shown without them.
             Metadata = model?.Metadata is { } metadata ? metadata with { TrainingCommand = RedactServerPaths(metadata.TrainingCommand) } : null,
+            Rejection = model is null ? null : RejectionInfo.Of(model.Metadata),
             ExecutionProvider = model?.ExecutionProvider,
             RequestedProvider = options.Value.ProviderPreference.ToString().ToLowerInvariant(),
             ProviderFallbackReason = model?.ProviderFallbackReason,
@@ -120,6 +121,9 @@ public sealed class ModelResponse
 
     /// <summary>What the serving model says about itself (the ONNX file's capsnet.* metadata_props).</summary>
     public ModelMetadata? Metadata { get; init; }
+
+    /// <summary>How the serving model tells a digit from anything else: its thresholds and measured rates, or that it is uncalibrated.</summary>
+    public RejectionInfo? Rejection { get; init; }
 
     /// <summary>The execution provider the model runs on: CUDAExecutionProvider or CPUExecutionProvider.</summary>
     /// <example>CPUExecutionProvider</example>

@@ -37,7 +37,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
                     $"{decoderFile.Name} comes from checkpoint {Short(decoderMetadata.CheckpointSha256)} but {classifierFile.Name} "
                     + $"from {Short(metadata.CheckpointSha256)}: the pair does not belong together");
 
-            classifier = new CapsNetClassifier(classifierSession.Session);
+            classifier = new CapsNetClassifier(classifierSession.Session, metadata.Rejection?.Rule);
             decoder = new CapsNetDecoder(decoderSession.Session);
             SmokeTest.Run(classifier, decoder);
 

@@ -21,7 +21,9 @@ public static class PredictionApi
                  "Send multipart/form-data with a file field named `image` (a photo or drawing of one digit, any size and "
                  + "colours). The answer holds the digit, the 10 capsule lengths by digit, the 16-D capsules, the "
                  + "reconstruction as a base64 PNG and what preprocessing did. With `?format=png` the reconstruction "
-                 + "comes back as image/png instead (headers X-Predicted-Digit, X-Model-Version).")
+                 + "comes back as image/png instead (headers X-Predicted-Digit, X-Model-Version). `isDigit` says whether "
+                 + "the model's calibrated thresholds on the capsule length and the reconstruction error take the image "
+                 + "for a digit at all; with `?reject=true` an image that is not one is refused (422, code not-a-digit).")
              .WithMetadata(new ImageUploadOperationFilter.Metadata(Multiple: false))
              .Produces<PredictionResponse>(StatusCodes.Status200OK, "application/json", "image/png")
              .ProducesClientProblems()
@@ -33,7 +35,8 @@ public static class PredictionApi
              .WithDescription(
                  "Send multipart/form-data with the images as file fields named `images` (or `image`, repeated); "
                  + "results come back one per image, in the same order. A refused image fails the whole request, its "
-                 + "problem naming the image by position and file name.")
+                 + "problem naming the image by position and file name; with `?reject=true`, so does an image that is "
+                 + "not a digit (422, code not-a-digit).")
              .WithMetadata(new ImageUploadOperationFilter.Metadata(Multiple: true))
              .Produces<BatchPredictionResponse>(StatusCodes.Status200OK)
              .ProducesClientProblems()
@@ -46,13 +49,16 @@ public static class PredictionApi
     /// <param name="reader">Reads and checks the upload.</param>
     /// <param name="pipeline">Preprocesses and runs the model.</param>
     /// <param name="format">json (default): the JSON answer; png: only the reconstruction, as image/png.</param>
+    /// <param name="reject">true: an image the model does not take for a digit is refused with a 422 problem
+    /// (code not-a-digit) instead of answered with its best guess.</param>
     public static async Task<Results<Ok<PredictionResponse>, FileContentHttpResult>> Predict(
         HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline,
-        [FromQuery] string? format = null)
+        [FromQuery] string? format = null, [FromQuery] bool reject = false)
     {
         bool asPng = ApiConventions.WantsPng(format, ApiConventions.ReconstructionPng);
         var uploads = await reader.ReadAsync(context.Request, batch: false);
         var outcome = await pipeline.PredictAsync(uploads, batch: false, context.RequestAborted);
+        if (reject) NotADigit.ThrowIfAny(outcome, batch: false);
 
         var image = outcome.Images[0];
         ApiConventions.SetModelVersionHeader(context, outcome.ModelVersion);
@@ -64,11 +70,13 @@ public static class PredictionApi
         return TypedResults.Ok(new PredictionResponse(image, outcome.ModelVersion, outcome.InferenceTime));
     }
 
+    /// <param name="reject">true: the batch is refused (422, code not-a-digit) when one of its images is not taken for a digit.</param>
     public static async Task<Ok<BatchPredictionResponse>> PredictBatch(
-        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline)
+        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, [FromQuery] bool reject = false)
     {
         var uploads = await reader.ReadAsync(context.Request, batch: true);
         var outcome = pipeline.Predict(uploads, batch: true);
+        if (reject) NotADigit.ThrowIfAny(outcome, batch: true);
 
         ApiConventions.SetModelVersionHeader(context, outcome.ModelVersion);
         return TypedResults.Ok(new BatchPredictionResponse
@@ -89,6 +97,9 @@ public class PredictionResponse
         var prediction = image.Prediction;
         Digit = prediction.Digit;
         Probabilities = prediction.Probabilities;
+        IsDigit = prediction.IsDigit;
+        Confidence = prediction.Evidence.CapsuleLength;
+        ReconstructionError = prediction.Evidence.ReconstructionError;
         Capsules = new float[ModelContract.Classes][];
         for (int digit = 0; digit < Capsules.Length; digit++)
             Capsules[digit] = prediction.Capsules.AsSpan(digit * ModelContract.CapsuleDims, ModelContract.CapsuleDims).ToArray();
@@ -108,6 +119,23 @@ public class PredictionResponse
     /// <summary>The predicted digit: the one whose capsule is longest.</summary>
     /// <example>7</example>
     public int Digit { get; }
+
+    /// <summary>
+    /// Whether the model takes the image for a digit at all: its longest capsule is long enough and its reconstruction
+    /// close enough to the input, by the thresholds calibrated into the model (GET /model shows them and their measured
+    /// rates). Always true on an uncalibrated model. <see cref="Digit"/> is filled either way: the best guess.
+    /// </summary>
+    /// <example>true</example>
+    public bool IsDigit { get; }
+
+    /// <summary>The winning capsule's length, in [0, 1]: how sure the model is that its digit is present.</summary>
+    /// <example>0.987</example>
+    public double Confidence { get; }
+
+    /// <summary>Mean squared error between the model input and the reconstruction, both in [0, 1]: large when the
+    /// decoder cannot redraw the image as the digit it was taken for.</summary>
+    /// <example>0.0123</example>
+    public double ReconstructionError { get; }
 
     /// <summary>
     /// The length of each digit capsule, indexed by digit (probabilities[3] is for 3). Each is in [0, 1]; being

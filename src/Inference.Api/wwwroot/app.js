@@ -18,6 +18,7 @@
   const reconstruction = document.getElementById("reconstruction");
   const status = document.getElementById("status");
   const modelVersion = document.getElementById("model-version");
+  const notDigit = document.getElementById("not-digit");
 
   // For other scripts on the page (the capsule explorer): the latest answer, and a "capsnet:prediction" event.
   window.capsnet = { lastPrediction: null };
@@ -168,7 +169,11 @@
     });
     bars.dataset.state = "done";
     digit.textContent = String(top);
-    verdictText.textContent = `capsule length ${answer.probabilities[top].toFixed(3)}`
+    // The best guess stays shown; a rejected image says so, with the reconstruction beside the input as the reason.
+    notDigit.hidden = answer.isDigit !== false;
+    digit.classList.toggle("rejected", answer.isDigit === false);
+    verdictText.textContent = `capsule length ${answer.confidence.toFixed(3)} · reconstruction error ${answer.reconstructionError.toFixed(4)}`
+      + (answer.isDigit === false ? " · not a digit" : "")
       + (answer.preprocessing.inverted ? " · inverted (dark ink on light)" : "");
     modelInput.src = `data:image/png;base64,${answer.modelInput}`;
     reconstruction.src = `data:image/png;base64,${answer.reconstruction}`;
@@ -186,6 +191,8 @@
     });
     bars.dataset.state = "empty";
     digit.textContent = "?";
+    digit.classList.remove("rejected");
+    notDigit.hidden = true;
     verdictText.textContent = message;
     modelInput.removeAttribute("src");
     reconstruction.removeAttribute("src");

@@ -28,11 +28,17 @@ public static class ExportCommand
             TorchRuntime.Initialise(DeviceChoice.Cpu, result.GetValue(CommonOptions.LibTorchDir), Console.Error.WriteLine);
             var outPath = result.GetValue(Out)!;
             var directory = outPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(Path.GetFullPath(outPath))! : outPath;
-            // Real test digits for the parity check when the MNIST folder is at hand; random images otherwise.
+            // Real test digits for the parity check when the MNIST folder is at hand; random images otherwise. With the
+            // training set there too, the rejection thresholds are calibrated (as `calibrate` does).
+            var dataDir = result.GetValue(CommonOptions.DataDir)!;
+            var both = MnistDataSource.BothIfPresent(dataDir);
+            var progress = new ConsoleTrainingProgress();
             var export = OnnxExporter.Export(result.GetValue(CheckpointPath)!, [directory],
-                                             MnistDataSource.TestSetIfPresent(result.GetValue(CommonOptions.DataDir)!),
-                                             onlyIfBetter: result.GetValue(CommonOptions.OnlyIfBetter));
-            new ConsoleTrainingProgress().Exported(export);
+                                             both?.Test ?? MnistDataSource.TestSetIfPresent(dataDir),
+                                             onlyIfBetter: result.GetValue(CommonOptions.OnlyIfBetter),
+                                             calibrationTrain: both?.Train, log: progress.Log);
+            progress.Exported(export);
+            if (export.Metadata.Rejection is { } rejection) CalibrateCommand.Print(rejection);
             // The folder's model: the one just exported, or the better one --only-if-better kept there.
             if (result.GetValue(CommonOptions.TritonRepository) is { } triton)
                 Console.WriteLine($"Triton model repository: {TritonRepository.Write(triton, directory)}");

@@ -26,6 +26,13 @@ public static class MnistDataSource
         return (train, test);
     }
 
+    /// <summary>The training and test sets when the folder holds all four files (nothing is downloaded); null otherwise.</summary>
+    public static (MnistSet Train, MnistSet Test)? BothIfPresent(string directory) =>
+        MnistFiles.All.All(f => MnistFiles.Find(directory, f) is not null)
+            ? (MnistIdxReader.ReadSet(MnistFiles.Find(directory, MnistFiles.TrainImages)!, MnistFiles.Find(directory, MnistFiles.TrainLabels)!),
+               MnistIdxReader.ReadSet(MnistFiles.Find(directory, MnistFiles.TestImages)!, MnistFiles.Find(directory, MnistFiles.TestLabels)!))
+            : null;
+
     /// <summary>The test set when the folder holds its two files (nothing is downloaded); null otherwise.</summary>
     public static MnistSet? TestSetIfPresent(string directory) =>
         MnistFiles.Find(directory, MnistFiles.TestImages) is { } images && MnistFiles.Find(directory, MnistFiles.TestLabels) is { } labels

@@ -24,8 +24,10 @@ public static class OnnxExporter
     /// <param name="checkSet">Real digits for the parity check (its first <see cref="CheckImages"/>); random images when null.</param>
     /// <param name="onlyIfBetter">Leave a folder alone when the model it holds claims at least the new model's test
     /// accuracy (a folder whose metadata cannot be read is published into).</param>
+    /// <param name="calibrationTrain">The MNIST training set: with it and <paramref name="checkSet"/> (the test set), the
+    /// rejection thresholds are calibrated (<see cref="RejectionCalibrator"/>) into the metadata before publishing.</param>
     public static ExportResult Export(string checkpointPath, IReadOnlyList<string> outputDirectories, MnistSet? checkSet = null,
-                                      bool onlyIfBetter = false)
+                                      bool onlyIfBetter = false, MnistSet? calibrationTrain = null, Action<string>? log = null)
     {
         // Everything that can fail on a bad checkpoint happens before the models folder is touched.
         var (model, checkpoint) = Checkpoint.LoadModel(checkpointPath, CPU);
@@ -39,6 +41,16 @@ public static class OnnxExporter
         if (!parity.Passed)
             throw new ExportCheckFailedException(
                 $"ONNX Runtime disagrees with TorchSharp on the exported graph ({parity}; tolerance {ParityReport.Tolerance}); nothing was written");
+
+        if (checkSet is not null && calibrationTrain is not null)
+        {
+            metadata = metadata with
+            {
+                Rejection = RejectionCalibrator.Calibrate(classifier, calibrationTrain, checkSet, new CalibrationSettings(), DateTimeOffset.UtcNow, log),
+            };
+            classifier = OnnxMetadataRewriter.WithMetadata(classifier, metadata);
+            decoder = OnnxMetadataRewriter.WithMetadata(decoder, metadata);
+        }
 
         var published = new List<string>();
         var keptBetter = new List<(string, ModelMetadata)>();

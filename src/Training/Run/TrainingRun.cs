@@ -26,7 +26,10 @@ public sealed class TrainingRun(TrainOptions options, Device device, ITrainingPr
 
         List<string> targets = [Path.Combine(training.RunDirectory, ModelFolder)];
         if (options.Publish is { } models) targets.Add(models);
-        var export = OnnxExporter.Export(training.BestCheckpoint, targets, test, options.OnlyIfBetter);
+        // The rejection thresholds are calibrated for a run on the full data; a try-out on a subset is exported without.
+        bool fullData = options.LimitTrain is null && options.LimitTest is null;
+        var export = OnnxExporter.Export(training.BestCheckpoint, targets, test, options.OnlyIfBetter,
+                                         fullData ? train : null, progress.Log);
         progress.Exported(export);
         if (options.TritonRepository is { } triton) progress.Log($"Triton model repository: {TritonRepository.Write(triton, targets[0])}");
         return (training, export);
