@@ -68,7 +68,7 @@ public static class PredictionApi
         HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline)
     {
         var uploads = await reader.ReadAsync(context.Request, batch: true);
-        var outcome = pipeline.Predict(uploads, batch: true);
+        var outcome = pipeline.Predict(uploads, batch: true, cancellationToken: context.RequestAborted);
 
         ApiConventions.SetModelVersionHeader(context, outcome.ModelVersion);
         return TypedResults.Ok(new BatchPredictionResponse
