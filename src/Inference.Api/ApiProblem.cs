@@ -7,7 +7,7 @@ namespace CapsNetService.Inference.Api;
 /// <para>A problem is thrown by whoever finds it (the upload and capsule readers, the prediction pipeline, the
 /// explorer) and turned into problem+json in one place, <see cref="ToResult"/>, by the endpoint filter of
 /// <see cref="ApiConventions.RequiresModel"/>: the feature code never builds an HTTP result for an error.</para>
-/// <para>Upload problems: 415 for another body type or a part declared as one, 413 for a body over the limit, 400 for
+/// <para>Upload problems: 415 for another body type or a part declared as one, 413 for a body or its images' pixels over the limit, 400 for
 /// a form that is malformed or lacks its image, 422 for bytes that are no usable image. Capsule problems: 400 when the
 /// JSON does not have the documented shape (not JSON, an unknown field, a capsule of the wrong length or with a value
 /// that is not a number, a digit outside 0–9, an option outside its bounds); 422 when it has the shape but a value
@@ -104,6 +104,12 @@ public sealed class ApiProblem(int status, string title, string code, string det
         + $"{confidence.ToString("0.###", CultureInfo.InvariantCulture)} and a reconstruction error of "
         + $"{reconstructionError.ToString("0.####", CultureInfo.InvariantCulture)}, outside what the model accepts as a digit "
         + "(GET /model shows its thresholds). Send it without reject=true to get the best guess anyway.");
+
+    /// <param name="pixels">The request's images' pixels together, as they would be decoded.</param>
+    public static ApiProblem PixelBudgetExceeded(long pixels, int images, long limit) => Create(StatusCodes.Status413PayloadTooLarge,
+        "Too many pixels", "pixel-budget-exceeded",
+        $"The request's {images} image(s) hold {pixels:N0} pixels together; the limit is {limit:N0} pixels per request. "
+        + "Send smaller images, or fewer in each request.");
 
     public static ApiProblem ModelUnavailable() => Create(StatusCodes.Status503ServiceUnavailable,
         "No model loaded", "model-unavailable",

@@ -1,4 +1,6 @@
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the application's folder, not the working directory: its appsettings.json (request logs at
+// Warning, the documented defaults) applies however the service is started (from the repository root, a unit file).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddCommandLine(args, Extensions.CommandLineSwitches);
 builder.AddApplicationServices();
 

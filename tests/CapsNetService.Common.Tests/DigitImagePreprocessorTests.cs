@@ -209,6 +209,34 @@ public sealed class DigitImagePreprocessorTests
     }
 
     [Fact]
+    public void DecodedPixelsIsReadFromTheHeaderAtTheSizeTheCodecDecodes()
+    {
+        using var drawing = TestImages.Draw(TestImages.MnistDigit(0), 1, Black, White, canvasWidth: 2400, canvasHeight: 1800, left: 1000, top: 800);
+
+        // PNG decodes at its stored size; JPEG (1/8 … 8/8) and WebP (any size) reduce while decoding, to no less than 1024.
+        Assert.Equal(2400L * 1800, _preprocessor.DecodedPixels(TestImages.Png(drawing)));
+        Assert.Equal(1200L * 900, _preprocessor.DecodedPixels(TestImages.Jpeg(drawing)));
+        Assert.Equal(1024L * 768, _preprocessor.DecodedPixels(TestImages.Webp(drawing)));
+        Assert.Equal(28L * 28, _preprocessor.DecodedPixels(TestImages.GreyPng(TestImages.MnistDigit(0), 28, 28)));
+    }
+
+    [Fact]
+    public void DecodedPixelsRefusesAsProcessDoesWithoutDecoding()
+    {
+        using var drawing = TestImages.Draw(TestImages.MnistDigit(0), 2, Black, White);
+        var bomb = TestImages.PngClaimingSize(TestImages.Png(drawing), 50_000, 50_000);
+        var atTheLimit = TestImages.PngClaimingSize(TestImages.Png(drawing), 4096, 4096);
+
+        Assert.Equal(ImageRejectionReason.TooLarge, Assert.Throws<ImageRejectedException>(() => _preprocessor.DecodedPixels(bomb)).Reason);
+        Assert.Equal(ImageRejectionReason.NotAnImage,
+            Assert.Throws<ImageRejectedException>(() => _preprocessor.DecodedPixels("not an image"u8)).Reason);
+        // A header at the limit passes: its 64 MiB of pixels would only be allocated by decoding, which this does not do.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(4096L * 4096, _preprocessor.DecodedPixels(atTheLimit));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
+    }
+
+    [Fact]
     public void LargePngIsReducedForAnalysis()
     {
         var digit = TestImages.MnistDigit(3);

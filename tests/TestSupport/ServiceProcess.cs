@@ -41,7 +41,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <param name="settings">Configuration keys and values, passed as <c>--Key=Value</c> (after the defaults, so they win).</param>
-    public static ServiceProcess Start(string dotnet, string serviceDll, string modelDirectory, IEnumerable<KeyValuePair<string, string>> settings, string logPath)
+    /// <param name="workingDirectory">Where it is started from; by default the dll's folder, as a deployment does.</param>
+    /// <param name="ownLogLevels">Log as its appsettings.json says, rather than Warning and above only.</param>
+    public static ServiceProcess Start(string dotnet, string serviceDll, string modelDirectory, IEnumerable<KeyValuePair<string, string>> settings,
+                                       string logPath, string? workingDirectory = null, bool ownLogLevels = false)
     {
         int port = FreeLoopbackPort();
         var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
@@ -50,12 +53,12 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(serviceDll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(serviceDll)!,
         };
         string[] arguments =
         [
             serviceDll, "--urls", url.ToString().TrimEnd('/'), "--provider", "cpu", "--model-dir", modelDirectory,
-            "--RateLimiting:Enabled=false", "--Logging:LogLevel:Default=Warning",
+            "--RateLimiting:Enabled=false", .. ownLogLevels ? Array.Empty<string>() : ["--Logging:LogLevel:Default=Warning"],
             .. settings.Select(s => $"--{s.Key}={s.Value}"),
         ];
         foreach (var argument in arguments) start.ArgumentList.Add(argument);

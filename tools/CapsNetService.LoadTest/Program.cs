@@ -34,7 +34,8 @@ try
     var limits = new ServiceLimits(
         arguments.Long("max-request-bytes", new ServiceLimits().MaxRequestBytes, 1024),
         arguments.Int("max-batch", new ServiceLimits().MaxBatchImages, 1),
-        arguments.Int("max-image-side", new ServiceLimits().MaxImageSide, 1));
+        arguments.Int("max-image-side", new ServiceLimits().MaxImageSide, 1),
+        arguments.Long("max-request-pixels", new ServiceLimits().MaxRequestPixels, 1));
     bool runCorpus = arguments.Command is "corpus" or "all";
     bool runLoad = arguments.Command is "load" or "all";
     bool runFaults = arguments.Command is "faults" or "all";
@@ -136,7 +137,7 @@ internal static class Help
           capsnet-loadtest all ...   the three in order, with their options.
 
         Common: --mnist-dir DIR (default: CAPSNET_MNIST_DIR, else ../shared/mnist beside the clone), --report FILE.json,
-        --max-request-bytes / --max-batch / --max-image-side when the service runs with other Uploads limits.
+        --max-request-bytes / --max-batch / --max-image-side / --max-request-pixels when the service runs with other Uploads limits.
         Exit code: 0 all checks passed, 1 a check failed, 2 bad arguments or no service.
         """;
 }

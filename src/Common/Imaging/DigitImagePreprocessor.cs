@@ -44,6 +44,19 @@ public sealed class DigitImagePreprocessor
 
     public PreprocessingLimits Limits => _limits;
 
+    /// <summary>
+    /// How many pixels <see cref="Process"/> will decode for this image, read from its header without decoding: its
+    /// width × height, or less where the codec reduces a large image while decoding (JPEG, WebP). Lets a caller hold
+    /// several images to one budget before it decodes any of them.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">As <see cref="Process"/>, for bytes that are no image this reads and
+    /// for an image over the <see cref="PreprocessingLimits"/>.</exception>
+    public long DecodedPixels(ReadOnlySpan<byte> encodedImage)
+    {
+        var size = EncodedImageDecoder.DecodedSize(encodedImage, _limits, WorkingMaxSide);
+        return (long)size.Width * size.Height;
+    }
+
     /// <summary>Preprocesses one encoded image.</summary>
     /// <exception cref="ImageRejectedException">The bytes are not a readable image, the image is too large,
     /// or it holds no digit; the message is meant for the end user.</exception>

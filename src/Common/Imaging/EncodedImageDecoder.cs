@@ -19,34 +19,26 @@ internal static class EncodedImageDecoder
 
     private static readonly SKSamplingOptions Downscale = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
+    /// <summary>The size <see cref="Decode"/> will decode <paramref name="encoded"/> at, read from its header without
+    /// decoding a pixel: the stored size, or less where the codec reduces while decoding (JPEG, WebP).</summary>
+    /// <exception cref="ImageRejectedException">As <see cref="Decode"/>, for what is no image or over the limits.</exception>
+    public static SKSizeI DecodedSize(ReadOnlySpan<byte> encoded, PreprocessingLimits limits, int workingMaxSide)
+    {
+        var (data, codec) = Open(encoded, limits);
+        using (data)
+        using (codec)
+            return DecodedSize(codec, workingMaxSide);
+    }
+
     /// <summary>Decodes <paramref name="encoded"/>; images whose longer side exceeds
-    /// <paramref name="workingMaxSide"/> are reduced to it (JPEG in the decoder itself, others after decoding).</summary>
+    /// <paramref name="workingMaxSide"/> are reduced to it (JPEG and WebP in the decoder itself, others after decoding).</summary>
     public static DecodedImage Decode(ReadOnlySpan<byte> encoded, PreprocessingLimits limits, int workingMaxSide)
     {
-        if (encoded.IsEmpty)
-            throw Rejected(ImageRejectionReason.NotAnImage, "The upload is empty: no image data was received.");
-
-        PngMetadataCheck.Check(encoded, limits.MaxPngMetadataBytes);
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data)
-            ?? throw Rejected(ImageRejectionReason.NotAnImage,
-                "The file is not an image this service can read. Please upload a PNG or JPEG image.");
-        if (Array.IndexOf(SupportedFormats, codec.EncodedFormat) < 0)
-            throw Rejected(ImageRejectionReason.NotAnImage,
-                $"{codec.EncodedFormat.ToString().ToUpperInvariant()} images are not supported. Please upload a PNG or JPEG image.");
-
+        var (data, codec) = Open(encoded, limits);
+        using var ownedData = data;
+        using var ownedCodec = codec;
         int width = codec.Info.Width, height = codec.Info.Height;
-        CheckLimits(width, height, limits);
-
-        var size = new SKSizeI(width, height);
-        int longer = Math.Max(width, height);
-        if (longer > workingMaxSide)
-        {
-            // Only codecs that can scale while decoding (JPEG: 1/8 … 8/8) change the size; never below the target.
-            var scaled = codec.GetScaledDimensions((float)workingMaxSide / longer);
-            if (scaled.Width > 0 && scaled.Height > 0 && Math.Max(scaled.Width, scaled.Height) >= workingMaxSide)
-                size = scaled;
-        }
+        var size = DecodedSize(codec, workingMaxSide);
 
         var bitmap = DecodePixels(codec, size);
         try
@@ -67,6 +59,59 @@ internal static class EncodedImageDecoder
         {
             bitmap.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The codec for <paramref name="encoded"/>, once its format and header dimensions are accepted.</summary>
+    private static (SKData Data, SKCodec Codec) Open(ReadOnlySpan<byte> encoded, PreprocessingLimits limits)
+    {
+        if (encoded.IsEmpty)
+            throw Rejected(ImageRejectionReason.NotAnImage, "The upload is empty: no image data was received.");
+
+        PngMetadataCheck.Check(encoded, limits.MaxPngMetadataBytes);
+        var data = SKData.CreateCopy(encoded);
+        try
+        {
+            var codec = SKCodec.Create(data)
+                ?? throw Rejected(ImageRejectionReason.NotAnImage,
+                    "The file is not an image this service can read. Please upload a PNG or JPEG image.");
+            try
+            {
+                if (Array.IndexOf(SupportedFormats, codec.EncodedFormat) < 0)
+                    throw Rejected(ImageRejectionReason.NotAnImage,
+                        $"{codec.EncodedFormat.ToString().ToUpperInvariant()} images are not supported. Please upload a PNG or JPEG image.");
+                CheckLimits(codec.Info.Width, codec.Info.Height, limits);
+                return (data, codec);
+            }
+            catch
+            {
+                codec.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    private static SKSizeI DecodedSize(SKCodec codec, int workingMaxSide)
+    {
+        var size = new SKSizeI(codec.Info.Width, codec.Info.Height);
+        int longer = Math.Max(size.Width, size.Height);
+        if (longer <= workingMaxSide) return size;
+        // Only codecs that can scale while decoding (JPEG: 1/8 … 8/8; WebP: any size) change the size; never below the
+        // target. A codec rounds the scale asked for to its nearest (JPEG: 0.43 to 3/8), so the next eighths up are tried too.
+        float wanted = (float)workingMaxSide / longer;
+        for (int eighths = (int)MathF.Ceiling(wanted * 8); ; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(wanted);
+            if (scaled.Width > 0 && scaled.Height > 0 && Math.Max(scaled.Width, scaled.Height) >= workingMaxSide
+                && (long)scaled.Width * scaled.Height < (long)size.Width * size.Height)
+                return scaled;
+            if (eighths >= 8) return size;
+            wanted = eighths / 8f;
         }
     }
 

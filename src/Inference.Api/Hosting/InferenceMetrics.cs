@@ -16,6 +16,7 @@ public sealed class InferenceMetrics
     public const string DecoderDurationName = "capsnet_decoder_duration_seconds";
     public const string DecoderBatchSizeName = "capsnet_decoder_batch_size";
     public const string BodiesRefusedName = "capsnet_request_bodies_refused_total";
+    public const string DecodedPixelsName = "capsnet_decoded_pixels_total";
 
     private static readonly Histogram InferenceDuration = Prometheus.Metrics.CreateHistogram(InferenceDurationName,
         "Duration of one ONNX Runtime call of the classifier, in seconds (a batch is one call).",
@@ -48,6 +49,9 @@ public sealed class InferenceMetrics
         "Request bodies (uploads, JSON capsules) refused while being read: busy (no free slot) or timeout (too slow).",
         new CounterConfiguration { LabelNames = ["reason"] });
 
+    private static readonly Counter DecodedPixels = Prometheus.Metrics.CreateCounter(DecodedPixelsName,
+        "Pixels decoded from uploaded images (at the size decoded, before the 28×28 preprocessing): the decoding work done.");
+
     public InferenceMetrics()
     {
         // Publish the labelled series at zero so that rates and alerts work before the first event.
@@ -73,6 +77,8 @@ public sealed class InferenceMetrics
 
     /// <param name="reason">A short fixed word (blank, not_an_image, too_large, unsupported_type, empty_file).</param>
     public void RecordRejectedImage(string reason) => ImagesRejected.WithLabels(reason).Inc();
+
+    public void RecordDecodedPixels(long pixels) => DecodedPixels.Inc(pixels);
 
     /// <param name="reason">busy or timeout.</param>
     public void RecordRefusedBody(string reason) => BodiesRefused.WithLabels(reason).Inc();

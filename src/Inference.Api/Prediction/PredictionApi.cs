@@ -75,7 +75,7 @@ public static class PredictionApi
         HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, [FromQuery] bool reject = false)
     {
         var uploads = await reader.ReadAsync(context.Request, batch: true);
-        var outcome = pipeline.Predict(uploads, batch: true);
+        var outcome = pipeline.Predict(uploads, batch: true, cancellationToken: context.RequestAborted);
         if (reject) NotADigit.ThrowIfAny(outcome, batch: true);
 
         ApiConventions.SetModelVersionHeader(context, outcome.ModelVersion);

@@ -25,6 +25,12 @@ public sealed class UploadLimitsOptions
     /// <summary>Most pixels (width × height) accepted (default 16 777 216 = 4096²).</summary>
     public long MaxImagePixels { get; set; } = 16_777_216;
 
+    /// <summary>Most pixels decoded for one request, its images together (default 67 108 864: four images at
+    /// <see cref="MaxImagePixels"/>, or 64 of 1024×1024), counted from their headers before any is decoded, at the size
+    /// the codec decodes them (a large JPEG or WebP is reduced while decoding); 413 <c>pixel-budget-exceeded</c> over it.
+    /// Decoding time grows with pixels, not bytes: a 4096×4096 PNG of a few kilobytes takes about a second of a core.</summary>
+    public long MaxRequestPixels { get; set; } = 67_108_864;
+
     /// <summary>Seconds within which a request body (an upload, a JSON capsule) must arrive whole (default 60); 408 after.</summary>
     public double BodyDeadlineSeconds { get; set; } = 60;
 
@@ -71,6 +77,9 @@ public sealed class UploadLimitsOptions
                 failures.Add($"Uploads:MaxConnections must be between 1 and 1000000; got {options.MaxConnections}.");
             if (options.MaxImagePixels < 1)
                 failures.Add($"Uploads:MaxImagePixels must be at least 1 pixel; got {options.MaxImagePixels}.");
+            // Below one image's limit, an image the per-image limits let through could never be served.
+            if (options.MaxRequestPixels < options.MaxImagePixels)
+                failures.Add($"Uploads:MaxRequestPixels must be at least Uploads:MaxImagePixels ({options.MaxImagePixels}); got {options.MaxRequestPixels}.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }

@@ -36,6 +36,10 @@ public sealed class OptionsValidationTests
         Assert.Contains("Uploads:MaxBatchImages", uploads.FailureMessage);
         Assert.Contains("Uploads:MaxRequestBytes", uploads.FailureMessage);
         Assert.Contains("Uploads:MaxImagePixels", uploads.FailureMessage);
+
+        // A request budget under one image's limit could refuse an image the per-image limits let through.
+        var budget = new UploadLimitsOptions.Validator().Validate(null, new UploadLimitsOptions { MaxRequestPixels = 1_000_000 });
+        Assert.Contains("Uploads:MaxRequestPixels must be at least Uploads:MaxImagePixels", budget.FailureMessage);
     }
 
     [Fact]

@@ -71,6 +71,38 @@ public sealed class HotReloadTests : IDisposable
         Assert.True(MetricsText.Value(metrics, $"{InferenceMetrics.ModelReloadsName}{{outcome=\"loaded\"}}") >= 3);
     }
 
+    /// <summary>A capsnet.onnx (or decoder) that links to some other file of the machine is refused as "not a model"
+    /// from its first bytes; GET /model must not publish that file's SHA-256 (it did, issue 20).</summary>
+    [Theory]
+    [InlineData(ModelContract.ModelFileName)]
+    [InlineData(ModelContract.DecoderFileName)]
+    public async Task A_link_to_a_file_that_is_not_a_model_is_refused_without_its_hash(string file)
+    {
+        using var elsewhere = new TemporaryDirectory();
+        var secret = Path.Combine(elsewhere.Path, "accounts.txt");
+        File.WriteAllText(secret, "root:x:0:0:root:/root:/bin/bash\n" + new string('x', 4096));
+        var secretSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(secret)));
+        using var factory = new CapsNetApiFactory(_models.Path, new Dictionary<string, string> { ["Inference:ReloadPollSeconds"] = "0.5" });
+        using var client = factory.CreateClient();
+        Assert.Equal(TestModels.Metadata.ModelVersion, (await Model(client)).GetProperty("modelVersion").GetString());
+
+        // Published as a link, renamed into place as the trainer renames files; the decoder goes first, so the
+        // classifier is touched after it to make the service look.
+        var link = Path.Combine(_models.Path, $".{file}.link.tmp");
+        File.CreateSymbolicLink(link, secret);
+        File.Move(link, Path.Combine(_models.Path, file), overwrite: true);
+        if (file == ModelContract.DecoderFileName)
+            ModelVariants.Publish(_models.Path, ModelContract.ModelFileName,
+                ModelVariants.WithMetadata(TestModels.ClassifierBytes, "modelVersion", "with-a-linked-decoder"));
+
+        var model = await WaitForModel(client, m => m.GetProperty("reload").GetProperty("lastOutcome").GetString() == "rejected", "the refusal");
+        var error = model.GetProperty("reload").GetProperty("lastError");
+        Assert.Contains($"{file} is not a model", error.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("sha256").ValueKind);
+        Assert.DoesNotContain(secretSha256, model.GetRawText());
+        Assert.Equal(TestModels.Metadata.ModelVersion, model.GetProperty("modelVersion").GetString());
+    }
+
     private static async Task<JsonElement> Model(HttpClient client) => await client.GetJson("/model");
 
     private static Task<JsonElement> WaitForModel(HttpClient client, Func<JsonElement, bool> done, string what) =>

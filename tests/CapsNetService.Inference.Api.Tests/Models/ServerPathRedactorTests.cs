@@ -6,7 +6,7 @@ namespace CapsNetService.Inference.Api.Tests.Models;
 public sealed class ServerPathRedactorTests
 {
     [Theory]
-    [InlineData("capsnet-train train --output /work/main/runs/cpu-e30 --seed 42", "capsnet-train train --output …/cpu-e30 --seed 42")]
+    [InlineData("capsnet-train train --output /srv/runs/cpu-e30 --seed 42", "capsnet-train train --output …/cpu-e30 --seed 42")]
     [InlineData("--data-dir ../shared/mnist --out runs/a", "--data-dir ../shared/mnist --out runs/a")]
     [InlineData("load failed at /onnxruntime_src/onnxruntime/core/graph/graph.cc:1234 oops", "load failed at …/graph.cc:1234 oops")]
     [InlineData("see https://example.org/docs/page", "see https://example.org/docs/page")]

@@ -7,7 +7,8 @@ using SkiaSharp;
 namespace CapsNetService.LoadTest.Corpus;
 
 /// <summary>The service limits the corpus is written against (the service's defaults unless told otherwise).</summary>
-public sealed record ServiceLimits(long MaxRequestBytes = 32L * 1024 * 1024, int MaxBatchImages = 64, int MaxImageSide = 4096);
+public sealed record ServiceLimits(long MaxRequestBytes = 32L * 1024 * 1024, int MaxBatchImages = 64, int MaxImageSide = 4096,
+                                   long MaxRequestPixels = 64L * 1024 * 1024);
 
 /// <summary>
 /// Generates the hostile-upload corpus from a seed: the same seed and count give the same requests, byte for byte.
@@ -45,6 +46,7 @@ public sealed class HostileCorpus
         ("blank-image", 2, 1),
         ("huge-dimensions", 7, 1),
         ("chunk-bomb", 2, 1),
+        ("pixel-budget", 2, 1),
         ("huge-body", 1, 2),
         ("missing-field", 8, 1),
         ("duplicate-field", 6, 1),
@@ -82,6 +84,7 @@ public sealed class HostileCorpus
         "blank-image" => BlankImage(i),
         "huge-dimensions" => HugeDimensions(i),
         "chunk-bomb" => ChunkBomb(i),
+        "pixel-budget" => PixelBudget(i),
         "huge-body" => HugeBody(i),
         "missing-field" => MissingField(i),
         "duplicate-field" => DuplicateField(i),
@@ -227,6 +230,26 @@ public sealed class HostileCorpus
         return Case("chunk-bomb", $"{variant.Name} in a real 28×28 PNG ({variant.Bytes.Length:N0} bytes)",
                     Upload(variant.Bytes, "bomb.png", "image/png"), variant.Expected,
                     variant.Expected.Length == 1 ? "besides its pixels" : null);
+    }
+
+    /// <summary>Images each within the per-image limits whose pixels together are over the request's budget: a few
+    /// kilobytes of PNG decode to megapixels (64 of 4096×4096 took a core for 75 s), so the budget is checked from the
+    /// headers and the request refused before any image is decoded.</summary>
+    private HostileCase PixelBudget(int i)
+    {
+        long budget = _limits.MaxRequestPixels;
+        uint side = (uint)_limits.MaxImageSide;
+        (string Name, byte[] Bytes, long Pixels) image = (i % 3) switch
+        {
+            0 => ($"PNG headers at the side limit ({side}×{side}) over a few bytes of data", PngForge.ClaimedSize(side, side, colourType: 6), (long)side * side),
+            1 => ("PNG headers of 1100×1100 over a few bytes of data", PngForge.ClaimedSize(1100, 1100), 1100L * 1100),
+            _ => ("real 2048×2048 PNG drawings", _digits.Drawing(_rng.Next(_digits.Count), 2048, SKEncodedImageFormat.Png), 2048L * 2048),
+        };
+        int count = (int)Math.Min(_limits.MaxBatchImages, budget / image.Pixels + 1);
+        var form = new MultipartBody();
+        for (int f = 0; f < count; f++) form.File("images", $"{f}.png", "image/png", image.Bytes);
+        return Case("pixel-budget", $"{count} {image.Name} ({count * image.Pixels:N0} pixels, budget {budget:N0})",
+                    Form(form, Batch), TooLarge, "pixels");
     }
 
     // ---------------------------------------------------------------- oversized bodies
