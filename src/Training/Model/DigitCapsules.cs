@@ -30,6 +30,10 @@ public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
     /// <summary>W: [inputs, parents·outDims, inDims], one 16×8 matrix per (i, j).</summary>
     public Parameter Weights { get; }
 
+    /// <summary>The components are registered by name in the constructor; TorchSharp's reflection over fields (which it
+    /// runs when this module is registered in a parent) would register the properties' backing fields a second time.</summary>
+    protected override void RegisterComponents() { }
+
     /// <param name="primary">u: [N, inputs, inDims].</param>
     /// <returns>û: [N, inputs, parents, outDims], computed as one batched matmul over the inputs, û_i = u_i·W_iᵀ, and
     /// returned as a view of memory laid out [inputs, N, parents, outDims] (no copy; don't <c>view</c> it).</returns>
