@@ -36,6 +36,10 @@ public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
     public DigitCapsules DigitCaps { get; }
     public Sequential Decoder { get; }
 
+    /// <summary>The components are registered by name in the constructor; TorchSharp's reflection over fields (which it
+    /// runs when this module is registered in a parent) would register the properties' backing fields a second time.</summary>
+    protected override void RegisterComponents() { }
+
     /// <param name="images">[N, 1, 28, 28] in [0, 1].</param>
     /// <param name="labels">[N] true digits while training (the decoder sees the true capsule);
     /// null at test time (the decoder sees the longest capsule).</param>

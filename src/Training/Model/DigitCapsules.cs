@@ -33,6 +33,10 @@ public sealed class DigitCapsules : nn.Module<Tensor, Tensor>
     /// still point at the old, disposed one.</summary>
     public Parameter Weights => get_parameter(WeightsName)!;
 
+    /// <summary>The components are registered by name in the constructor; TorchSharp's reflection over fields (which it
+    /// runs when this module is registered in a parent) would register the properties' backing fields a second time.</summary>
+    protected override void RegisterComponents() { }
+
     /// <param name="primary">u: [N, inputs, inDims].</param>
     /// <returns>û: [N, inputs, parents, outDims], computed as one batched matmul over the inputs, û_i = u_i·W_iᵀ, and
     /// returned as a view of memory laid out [inputs, N, parents, outDims] (no copy; don't <c>view</c> it).</returns>

@@ -24,6 +24,10 @@ public sealed class PrimaryCapsules : nn.Module<Tensor, Tensor>
 
     public nn.Module<Tensor, Tensor> Conv { get; }
 
+    /// <summary>The components are registered by name in the constructor; TorchSharp's reflection over fields (which it
+    /// runs when this module is registered in a parent) would register the properties' backing fields a second time.</summary>
+    protected override void RegisterComponents() { }
+
     /// <returns>[N, maps·H·W, dims] squashed capsule vectors.</returns>
     public override Tensor forward(Tensor features)
     {

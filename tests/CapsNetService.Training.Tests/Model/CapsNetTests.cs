@@ -53,6 +53,23 @@ public class CapsNetTests
         Assert.True(output.Lengths.isfinite().all().item<bool>());
     }
 
+    [Theory]
+    [InlineData(ConvolutionPrecision.Fp32)]
+    [InlineData(ConvolutionPrecision.Bf16)]
+    public void Each_weight_is_held_once_under_the_name_checkpoints_use(ConvolutionPrecision precision)
+    {
+        using var model = new CapsNet(CapsNetArchitecture.Paper, precision);
+        string[] names =
+        [
+            "conv1.weight", "conv1.bias", "primaryCaps.conv.weight", "primaryCaps.conv.bias", "digitCaps.weights",
+            "decoder.hidden1.weight", "decoder.hidden1.bias", "decoder.hidden2.weight", "decoder.hidden2.bias",
+            "decoder.output.weight", "decoder.output.bias",
+        ];
+        Assert.Equal(names.Order(), model.state_dict().Keys.Order());
+        // 20,992 + 5,308,672 + 1,474,560 + 1,411,344: the paper's CapsNet with its decoder.
+        Assert.Equal(8_215_568L, model.parameters().Sum(p => p.numel()));
+    }
+
     [Fact]
     public void Primary_capsules_are_squashed()
     {
