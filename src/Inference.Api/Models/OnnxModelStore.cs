@@ -74,3 +74,7 @@ public sealed record ModelReloadStatus(
 /// <param name="File">The file that triggered the reload (capsnet.onnx), by name only.</param>
 /// <param name="Sha256">The SHA-256 of that file as it was read, or null when it could not be read.</param>
 public sealed record ModelRejection(DateTimeOffset At, string File, string? Sha256, string Reason);
+
+/// <summary>No model is loaded (none was published yet, or every one published was rejected).</summary>
+public sealed class ModelUnavailableException()
+    : Exception("No model is loaded: none has been published yet, or every published file was rejected (see GET /model).");
