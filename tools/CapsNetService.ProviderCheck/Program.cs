@@ -176,7 +176,8 @@ internal static class ProviderCheck
         var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
         using var input = OrtValue.CreateTensorValueFromMemory(values, shape);
         var inputName = classifier ? ModelContract.ImageInput : ModelContract.DecoderCapsulesInput;
-        using (run.Run(new RunOptions(), [inputName], [input], run.OutputNames)) { }
+        using (var runOptions = new RunOptions())
+        using (run.Run(runOptions, [inputName], [input], run.OutputNames)) { }
         var profile = run.EndProfiling();
 
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
