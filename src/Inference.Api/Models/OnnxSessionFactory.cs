@@ -65,6 +65,9 @@ public sealed class OnnxSessionFactory
 
         string reason;
         var cudaOptions = NewSessionOptions();
+        // `cuda` means every node on the GPU: ONNX Runtime would otherwise quietly run nodes the CUDA provider lacks on
+        // the CPU. (The CapsNet graphs have none: capsnet-provider-check loads them this way on an H200.)
+        if (preference == ExecutionProviderPreference.Cuda) cudaOptions.AddSessionConfigEntry("session.disable_cpu_ep_fallback", "1");
         try
         {
             try
