@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pack=.gpu-pack
-work=$pack/work
+work=$pack/host
 out=${OUT:-$pack/out}
 device=${CAPSNET_DEVICE:-cuda}
 mkdir -p "$work" "$out"
