@@ -45,3 +45,32 @@ public static class ModelContract
 
     public const int ImagePixels = ImageSide * ImageSide;
 }
+
+/// <summary>
+/// The second model kind: overlapping digits (MultiMNIST, Sabour et al. 2017, Section 6). The same graphs and tensor
+/// names as <see cref="ModelContract"/>, on 36×36 images (two 28×28 digits, each shifted by up to 4 px, merged), published
+/// beside the MNIST model as <c>multimnist.onnx</c>, <c>multimnist.decoder.onnx</c> and <c>multimnist.json</c>. The
+/// probabilities are the 10 capsule lengths; the two longest are the two digits.
+/// </summary>
+public static class MultiMnistContract
+{
+    public const int ImageSide = MultiMnist.MultiMnistCanvas.Side;
+    public const int ImagePixels = ImageSide * ImageSide;
+    public const int Digits = 2;
+
+    public const string ModelFileName = "multimnist.onnx";
+    public const string DecoderFileName = "multimnist.decoder.onnx";
+    public const string MetadataFileName = "multimnist.json";
+
+    public static readonly long[] ImageShape = [1, ImageSide, ImageSide];
+}
+
+/// <summary>The kinds of model a models folder can hold, as <see cref="ModelMetadata.Kind"/> names them.</summary>
+public static class ModelKinds
+{
+    /// <summary>One MNIST digit per 28×28 image (<see cref="ModelContract"/>); a model without a kind is this one.</summary>
+    public const string Mnist = "mnist";
+
+    /// <summary>Two overlapping digits per 36×36 image (<see cref="MultiMnistContract"/>).</summary>
+    public const string MultiMnist = "multimnist";
+}

@@ -13,15 +13,29 @@ public sealed record ModelMetadata
     public const string KeyPrefix = "capsnet.";
 
     public required string ModelVersion { get; init; }
+    /// <summary><see cref="ModelKinds.Mnist"/> or <see cref="ModelKinds.MultiMnist"/>; null (models exported before
+    /// there were two kinds) means MNIST.</summary>
+    public string? Kind { get; init; }
     public required DateTimeOffset TrainedAt { get; init; }
     public required int Epochs { get; init; }
-    /// <summary>Test-set accuracy of the exported checkpoint, as a fraction in [0, 1].</summary>
+    /// <summary>Test-set accuracy of the exported checkpoint, as a fraction in [0, 1]. For a MultiMNIST model, the share
+    /// of test pairs whose two longest capsules are exactly their two digits ("both correct").</summary>
     public required double TestAccuracy { get; init; }
+    /// <summary>MultiMNIST only: the share of test pairs with at least one of the two digits among the two longest capsules.</summary>
+    public double? TestAtLeastOneAccuracy { get; init; }
+    /// <summary>MultiMNIST only: how many pairs of the fixed test set <see cref="TestAccuracy"/> was measured on.</summary>
+    public int? TestPairs { get; init; }
     /// <summary>Accuracy of the exported checkpoint on the training images held out to choose it (the training run's
     /// --validation), as a fraction; null when the epoch was chosen on the test set.</summary>
     public double? ValidationAccuracy { get; init; }
     /// <summary>How many training images were held out for <see cref="ValidationAccuracy"/>.</summary>
     public int? ValidationImages { get; init; }
+    /// <summary>MultiMNIST only: how many validation pairs (drawn from the held-out training digits) chose the epoch.</summary>
+    public int? ValidationPairs { get; init; }
+
+    /// <summary>The kind, with a missing one read as MNIST.</summary>
+    [JsonIgnore]
+    public string KindOrDefault => Kind ?? ModelKinds.Mnist;
     public required int RoutingIterations { get; init; }
     public required string CheckpointSha256 { get; init; }
     public required string Producer { get; init; }
