@@ -28,7 +28,8 @@ public static class CapsNetOnnxGraph
     {
         var a = model.Architecture;
         var g = new OnnxGraphBuilder("capsnet");
-        g.Input(ModelContract.ImageInput, ModelContract.BatchDimension, ModelContract.ImageShape);
+        long[] imageShape = [1, a.ImageSide, a.ImageSide];
+        g.Input(ModelContract.ImageInput, ModelContract.BatchDimension, imageShape);
         var eps = g.Scalar("epsilon", Capsules.Epsilon);
         var one = g.Scalar("one", 1f);
         var lastAxis = g.Initializer("axis_last", [-1L]);
@@ -60,21 +61,22 @@ public static class CapsNetOnnxGraph
         var classes = g.Initializer("class_indices", Enumerable.Range(0, ModelContract.Classes).Select(i => (long)i).ToArray());
         var mask = g.Node("Cast", [g.Node("Equal", [longest, classes])], Int("to", (long)TensorProto.Types.DataType.Float));
         var masked = g.Node("Mul", [digits, g.Node("Unsqueeze", [mask, lastAxis])]);
-        Decoder(g, model.Decoder, masked, ModelContract.ReconstructionOutput);
+        Decoder(g, model.Decoder, masked, a.ImageSide, ModelContract.ReconstructionOutput);
 
         g.Output(ModelContract.ProbabilitiesOutput, ModelContract.BatchDimension, ModelContract.Classes);
         g.Output(ModelContract.CapsulesOutput, ModelContract.BatchDimension, ModelContract.CapsulesShape);
-        g.Output(ModelContract.ReconstructionOutput, ModelContract.BatchDimension, ModelContract.ImageShape);
+        g.Output(ModelContract.ReconstructionOutput, ModelContract.BatchDimension, imageShape);
         return g.Graph;
     }
 
     /// <summary>capsules (all but one zeroed, as in training) → reconstruction.</summary>
     public static GraphProto BuildDecoder(CapsNet model)
     {
+        int side = model.Architecture.ImageSide;
         var g = new OnnxGraphBuilder("capsnet_decoder");
         g.Input(ModelContract.DecoderCapsulesInput, ModelContract.BatchDimension, ModelContract.CapsulesShape);
-        Decoder(g, model.Decoder, ModelContract.DecoderCapsulesInput, ModelContract.ReconstructionOutput);
-        g.Output(ModelContract.ReconstructionOutput, ModelContract.BatchDimension, ModelContract.ImageShape);
+        Decoder(g, model.Decoder, ModelContract.DecoderCapsulesInput, side, ModelContract.ReconstructionOutput);
+        g.Output(ModelContract.ReconstructionOutput, ModelContract.BatchDimension, [1L, side, side]);
         return g.Graph;
     }
 
@@ -115,7 +117,7 @@ public static class CapsNetOnnxGraph
         return g.Node("Sqrt", [g.Node("Add", [squaredNorm, eps])], outputName);
     }
 
-    private static string Decoder(OnnxGraphBuilder g, TorchSharp.Modules.Sequential decoder, string maskedCapsules, string outputName)
+    private static string Decoder(OnnxGraphBuilder g, TorchSharp.Modules.Sequential decoder, string maskedCapsules, long side, string outputName)
     {
         var flat = g.Node("Reshape", [maskedCapsules,
             g.Initializer($"{g.Graph.Name}_flat_shape", [0L, ModelContract.Classes * ModelContract.CapsuleDims])]);
@@ -123,7 +125,7 @@ public static class CapsNetOnnxGraph
         var h2 = g.Node("Relu", [Dense(g, DecoderLayer2, Model.Decoder.Layer(decoder, Model.Decoder.Hidden2), h1)]);
         var pixels = g.Node("Sigmoid", [Dense(g, DecoderLayer3, Model.Decoder.Layer(decoder, Model.Decoder.Output), h2)]);
         return g.Node("Reshape", [pixels, g.Initializer($"{g.Graph.Name}_image_shape",
-            [0L, 1, ModelContract.ImageSide, ModelContract.ImageSide])], outputName);
+            [0L, 1, side, side])], outputName);
     }
 
     private static string Conv(OnnxGraphBuilder g, string name, TorchSharp.torch.nn.Module conv, string input, long stride)

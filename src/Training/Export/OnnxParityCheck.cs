@@ -8,10 +8,11 @@ namespace CapsNetService.Training.Export;
 /// <summary>Runs the exported graphs under ONNX Runtime (CPU) and the model under TorchSharp on the same batch.</summary>
 public static class OnnxParityCheck
 {
-    /// <param name="images">[count × 784] pixels in [0, 1].</param>
+    /// <param name="images">[count × side²] pixels in [0, 1], side the model's input side.</param>
     public static ParityReport Compare(CapsNet model, byte[] classifier, byte[] decoder, float[] images, int count)
     {
-        long[] imageShape = [count, 1, ModelContract.ImageSide, ModelContract.ImageSide];
+        int side = model.Architecture.ImageSide;
+        long[] imageShape = [count, 1, side, side];
 
         // TorchSharp, on the CPU, at test time.
         var device = model.parameters().First().device;

@@ -22,7 +22,7 @@ public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
         PrimaryCaps = new PrimaryCapsules(a.Conv1Channels, a.PrimaryMaps, a.PrimaryDims, a.KernelSize, a.PrimaryStride, precision);
         DigitCaps = new DigitCapsules(a.PrimaryCapsuleCount, a.PrimaryDims, ModelContract.Classes, ModelContract.CapsuleDims,
                                       a.RoutingIterations);
-        Decoder = Model.Decoder.Create(ModelContract.Classes * ModelContract.CapsuleDims, ModelContract.ImageSide);
+        Decoder = Model.Decoder.Create(ModelContract.Classes * ModelContract.CapsuleDims, a.ImageSide);
         // The names of the parameters in checkpoints: conv1.weight, primaryCaps.conv.weight, digitCaps.weights, decoder.hidden1.weight, …
         register_module("conv1", Conv1);
         register_module("primaryCaps", PrimaryCaps);
@@ -40,18 +40,18 @@ public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
     /// runs when this module is registered in a parent) would register the properties' backing fields a second time.</summary>
     protected override void RegisterComponents() { }
 
-    /// <param name="images">[N, 1, 28, 28] in [0, 1].</param>
+    /// <param name="images">[N, 1, side, side] in [0, 1] (side 28, or 36 for MultiMNIST).</param>
     /// <param name="labels">[N] true digits while training (the decoder sees the true capsule);
     /// null at test time (the decoder sees the longest capsule).</param>
     public override CapsNetOutput forward(Tensor images, Tensor? labels)
     {
         using var scope = NewDisposeScope();
-        var features = nn.functional.relu(Conv1.forward(images));  // [N, 256, 20, 20]
+        var features = nn.functional.relu(Conv1.forward(images));  // [N, 256, 20, 20] (28 × 28 input)
         var primary = PrimaryCaps.forward(features);                // u: [N, 1152, 8]
         var digits = DigitCaps.forward(primary);                    // v: [N, 10, 16]
         var lengths = Capsules.Length(digits);                      // [N, 10]
         var chosen = labels ?? lengths.argmax(1);
-        var reconstruction = Decoder.forward(Model.Decoder.Mask(digits, chosen));   // [N, 1, 28, 28]
+        var reconstruction = Decoder.forward(Model.Decoder.Mask(digits, chosen));   // [N, 1, side, side]
         return new CapsNetOutput(digits.MoveToOuterDisposeScope(), lengths.MoveToOuterDisposeScope(),
                                  reconstruction.MoveToOuterDisposeScope());
     }
