@@ -22,6 +22,8 @@ namespace CapsNetService.Common.Imaging;
 ///   longer side to 20 pixels, and centre the centre of mass at (14, 14) in 28×28 (see
 ///   <see cref="MnistFraming"/>).</item>
 /// </list>
+/// The same steps make the input of an overlapping-digits model when given <see cref="DigitFrame.MultiMnist"/>: a
+/// 36×36 pair passes through, any other image has its ink (both digits together) framed in 36×36.
 /// </summary>
 public sealed class DigitImagePreprocessor
 {
@@ -60,11 +62,13 @@ public sealed class DigitImagePreprocessor
     /// <summary>Preprocesses one encoded image.</summary>
     /// <exception cref="ImageRejectedException">The bytes are not a readable image, the image is too large,
     /// or it holds no digit; the message is meant for the end user.</exception>
-    public PreprocessedDigit Process(ReadOnlySpan<byte> encodedImage)
+    /// <param name="frame">The model's frame; null: MNIST's (<see cref="DigitFrame.Mnist"/>).</param>
+    public PreprocessedDigit Process(ReadOnlySpan<byte> encodedImage, DigitFrame? frame = null)
     {
+        frame ??= DigitFrame.Mnist;
         using var image = EncodedImageDecoder.Decode(encodedImage, _limits, WorkingMaxSide);
 
-        if (MnistPassThrough.TryTake(image) is { } mnist)
+        if (MnistPassThrough.TryTake(image, frame) is { } mnist)
         {
             if (mnist.Max() - mnist.Min() < MinimumContrast) throw Blank();
             return new PreprocessedDigit(mnist, image.OriginalWidth, image.OriginalHeight, Inverted: false, PassedThrough: true);
@@ -74,7 +78,7 @@ public sealed class DigitImagePreprocessor
         if (maxInk < MinimumContrast) throw Blank();
 
         SuppressNoise(ink.Values, maxInk);
-        var pixels = MnistFraming.Frame(ink.Upright(image.Origin));
+        var pixels = MnistFraming.Frame(ink.Upright(image.Origin), frame);
         return new PreprocessedDigit(pixels, image.OriginalWidth, image.OriginalHeight, darkInk, PassedThrough: false);
     }
 

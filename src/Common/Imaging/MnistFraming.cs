@@ -6,25 +6,24 @@ namespace CapsNetService.Common.Imaging;
 /// <summary>
 /// Frames a digit the way MNIST was made: crop to the ink's bounding box, scale (keeping the aspect ratio)
 /// so that the longer side is 20 pixels, put the 20×20 box in the middle of a 28×28 field, then shift it so that
-/// the centre of mass falls on pixel (14, 14) (pixel indices, as in MNIST), as far as that cuts nothing off.
+/// the centre of mass falls on pixel (14, 14) (pixel indices, as in MNIST), as far as that cuts nothing off. Another
+/// <see cref="DigitFrame"/> (MultiMNIST's 24-pixel box in 36×36) is made the same way with its own sizes.
 /// </summary>
 internal static class MnistFraming
 {
-    public const int Side = ModelContract.ImageSide;
-    public const int BoxSide = 20;
-    private const float CentreOfMass = 14f;
 
     // Linear filtering between mipmap levels: area-averaging when shrinking, bilinear when enlarging.
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
-    /// <summary>The 28×28 model input for a map whose ink is in [0, 1] and not all zero.</summary>
-    public static float[] Frame(InkMap ink)
+    /// <summary>The model input (<paramref name="frame"/>'s side squared) for a map whose ink is in [0, 1] and not all zero.</summary>
+    public static float[] Frame(InkMap ink, DigitFrame frame)
     {
+        int boxSide = frame.BoxSide;
         var (left, top, right, bottom) = BoundingBox(ink);
         int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
-        double scale = (double)BoxSide / Math.Max(boxWidth, boxHeight);
-        int width = Math.Clamp((int)Math.Round(boxWidth * scale), 1, BoxSide);
-        int height = Math.Clamp((int)Math.Round(boxHeight * scale), 1, BoxSide);
+        double scale = (double)boxSide / Math.Max(boxWidth, boxHeight);
+        int width = Math.Clamp((int)Math.Round(boxWidth * scale), 1, boxSide);
+        int height = Math.Clamp((int)Math.Round(boxHeight * scale), 1, boxSide);
 
         var cropped = new byte[boxWidth * boxHeight];
         for (int y = 0; y < boxHeight; y++)
@@ -33,7 +32,7 @@ internal static class MnistFraming
 
         var scaled = new byte[width * height];
         Scale(cropped, boxWidth, boxHeight, scaled, width, height);
-        return Place(scaled, width, height);
+        return Place(scaled, width, height, frame);
     }
 
     private static (int Left, int Top, int Right, int Bottom) BoundingBox(InkMap ink)
@@ -77,11 +76,13 @@ internal static class MnistFraming
         }
     }
 
-    /// <summary>Centres the box, then moves its centre of mass onto (14, 14) without cutting anything off.
+    /// <summary>Centres the box, then moves its centre of mass onto the frame's middle ((14, 14) in 28×28) without cutting anything off.
     /// The strongest pixel becomes 1, as in MNIST (thin strokes fade when shrunk; this restores their contrast).</summary>
-    private static float[] Place(byte[] scaled, int width, int height)
+    private static float[] Place(byte[] scaled, int width, int height, DigitFrame frame)
     {
-        int x0 = (Side - width) / 2, y0 = (Side - height) / 2;
+        int side = frame.side;
+        float centre = frame.Centre;
+        int x0 = (side - width) / 2, y0 = (side - height) / 2;
         double mass = 0, sumX = 0, sumY = 0;
         float strongest = 0;
         for (int y = 0; y < height; y++)
@@ -96,15 +97,15 @@ internal static class MnistFraming
         int dx = 0, dy = 0;
         if (mass > 0)
         {
-            dx = Math.Clamp((int)Math.Round(CentreOfMass - sumX / mass), -x0, Side - width - x0);
-            dy = Math.Clamp((int)Math.Round(CentreOfMass - sumY / mass), -y0, Side - height - y0);
+            dx = Math.Clamp((int)Math.Round(centre - sumX / mass), -x0, side - width - x0);
+            dy = Math.Clamp((int)Math.Round(centre - sumY / mass), -y0, side - height - y0);
         }
 
-        var pixels = new float[Side * Side];
+        var pixels = new float[side * side];
         if (strongest == 0) return pixels;
         for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++)
-            pixels[(y0 + dy + y) * Side + x0 + dx + x] = scaled[y * width + x] / strongest;
+            pixels[(y0 + dy + y) * side + x0 + dx + x] = scaled[y * width + x] / strongest;
         return pixels;
     }
 }
