@@ -80,7 +80,7 @@ internal static class MnistFraming
     /// The strongest pixel becomes 1, as in MNIST (thin strokes fade when shrunk; this restores their contrast).</summary>
     private static float[] Place(byte[] scaled, int width, int height, DigitFrame frame)
     {
-        int side = frame.side;
+        int side = frame.Side;
         float centre = frame.Centre;
         int x0 = (side - width) / 2, y0 = (side - height) / 2;
         double mass = 0, sumX = 0, sumY = 0;
