@@ -34,20 +34,23 @@ public static class ApiConventions
         if (version.All(c => c is >= ' ' and <= '~')) context.Response.Headers[ModelVersionHeader] = version;
     }
 
-    /// <summary>503 + Retry-After while no model is loaded (before the body is read), and when the model goes away
-    /// while the request runs; a refused request's <see cref="ApiProblem"/> as problem+json.</summary>
-    public static RouteHandlerBuilder RequiresModel(this RouteHandlerBuilder builder) =>
+    /// <summary>503 + Retry-After while no model of <paramref name="kind"/> is loaded (before the body is read), and
+    /// when the model goes away while the request runs; a refused request's <see cref="ApiProblem"/> as problem+json.</summary>
+    public static RouteHandlerBuilder RequiresModel(this RouteHandlerBuilder builder, string kind = ModelKinds.Mnist) =>
         builder.AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
-            if (!context.RequestServices.GetRequiredService<OnnxModelStore>().IsLoaded) return ModelUnavailable(context);
+            var store = kind == ModelKinds.Mnist
+                ? context.RequestServices.GetRequiredService<OnnxModelStore>()
+                : context.RequestServices.GetRequiredKeyedService<OnnxModelStore>(kind);
+            if (!store.IsLoaded) return ModelUnavailable(context, kind);
             try
             {
                 return await next(invocation);
             }
             catch (ModelUnavailableException)
             {
-                return ModelUnavailable(context);
+                return ModelUnavailable(context, kind);
             }
             catch (ApiProblem problem)
             {
@@ -64,9 +67,9 @@ public static class ApiConventions
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static ProblemHttpResult ModelUnavailable(HttpContext context)
+    private static ProblemHttpResult ModelUnavailable(HttpContext context, string kind)
     {
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        return ApiProblem.ModelUnavailable().ToResult();
+        return (kind == ModelKinds.Mnist ? ApiProblem.ModelUnavailable() : ApiProblem.OverlappingModelUnavailable()).ToResult();
     }
 }

@@ -116,6 +116,12 @@ public sealed class ApiProblem(int status, string title, string code, string det
         "The service has no model loaded yet (none has been published, or the published files were rejected). "
         + "GET /model says why; try again once GET /health/ready answers 200.");
 
+    public static ApiProblem OverlappingModelUnavailable() => Create(StatusCodes.Status503ServiceUnavailable,
+        "No overlapping-digits model loaded", "overlapping-model-unavailable",
+        $"The service has no overlapping-digits model loaded: {MultiMnistContract.ModelFileName} has not been published in "
+        + "its models folder, or the published files were rejected. GET /model says why (under 'overlapping'); "
+        + "POST /predict recognises single digits meanwhile.");
+
     /// <summary>"The image" for /predict; "Image 3 ('a.png')" in a batch.</summary>
     public static string Describe(int index, string fileName, bool batch) =>
         batch ? $"Image {index + 1} ('{Clip(fileName, 80)}')" : fileName.Length > 0 ? $"The image '{Clip(fileName, 80)}'" : "The image";

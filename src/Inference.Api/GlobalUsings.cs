@@ -5,6 +5,7 @@ global using CapsNetService.Common.Imaging;
 global using CapsNetService.Inference.Api.Explorer;
 global using CapsNetService.Inference.Api.Hosting;
 global using CapsNetService.Inference.Api.Models;
+global using CapsNetService.Inference.Api.Overlapping;
 global using CapsNetService.Inference.Api.Prediction;
 global using CapsNetService.Inference.Api.Protocol;
 global using Microsoft.AspNetCore.Http.HttpResults;

@@ -53,14 +53,23 @@ public static class Extensions
         // No "Server: Kestrel" header: clients need not know what the service runs on.
         services.Configure<KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
 
-        // The model: found, loaded, checked, hot-reloaded, leased to requests through the one runner.
+        // The model: found, loaded, checked, hot-reloaded, leased to requests through the one runner. The MNIST model
+        // is the service's own (readiness waits for it); the overlapping-digits model, from the same folder, has a
+        // store, reloader and watcher of its own, keyed by its kind, and one session factory for both.
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new OnnxModelStore(
             ModelDirectoryResolver.Resolve(provider.GetRequiredService<IOptions<InferenceOptions>>().Value)));
+        services.AddKeyedSingleton(ModelKinds.MultiMnist, (provider, _) =>
+            new OnnxModelStore(provider.GetRequiredService<OnnxModelStore>().Directory, ModelKindContract.MultiMnist));
         services.AddSingleton<OnnxSessionFactory>();
         services.AddSingleton<OnnxModelLoader>();
         services.AddSingleton<ModelReloader>();
+        services.AddKeyedSingleton(ModelKinds.MultiMnist, (provider, kind) => ActivatorUtilities.CreateInstance<ModelReloader>(
+            provider, provider.GetRequiredKeyedService<OnnxModelStore>(kind)));
         services.AddHostedService<ModelDirectoryWatcher>();
+        services.AddSingleton<IHostedService>(provider => ActivatorUtilities.CreateInstance<ModelDirectoryWatcher>(provider,
+            provider.GetRequiredKeyedService<ModelReloader>(ModelKinds.MultiMnist),
+            provider.GetRequiredKeyedService<OnnxModelStore>(ModelKinds.MultiMnist)));
         services.AddSingleton<InferenceMetrics>();
         services.AddSingleton<InferenceRunner>();
         services.AddSingleton<MicroBatcher>();
@@ -111,6 +120,7 @@ public static class Extensions
         app.Use((context, next) => WithMethod(context, context.Features.Get<OriginalMethod>()?.Method ?? context.Request.Method, next));
 
         app.MapPredictionApi();
+        app.MapOverlappingApi();
         app.MapExplorerApi();
         app.MapModelApi();
         app.MapOpenInferenceApi();

@@ -5,13 +5,12 @@ using Microsoft.ML.OnnxRuntime;
 namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>
-/// Runs the classifier graph (<see cref="ModelContract.ModelFileName"/>) on a batch of preprocessed images in one
-/// ONNX Runtime call. Thread-safe: ONNX Runtime's Run may be called concurrently on one session; the run options
+/// Runs the classifier graph (<see cref="ModelContract.ModelFileName"/>, or another kind's, on its image side) on a
+/// batch of preprocessed images in one ONNX Runtime call. Thread-safe: ONNX Runtime's Run may be called concurrently on one session; the run options
 /// and the name arrays are shared, the input and output buffers are rented from a pool for the call.
 /// </summary>
 public sealed class CapsNetClassifier : IDisposable
 {
-    private const int Pixels = ModelContract.ImagePixels;
     private const int Classes = ModelContract.Classes;
     private const int CapsuleValues = ModelContract.Classes * ModelContract.CapsuleDims;
 
@@ -23,43 +22,49 @@ public sealed class CapsNetClassifier : IDisposable
 
     /// <param name="acceptance">The model's calibrated rule for telling a digit from anything else; null: every image is
     /// taken for a digit (an uncalibrated model).</param>
-    public CapsNetClassifier(InferenceSession session, DigitAcceptance? acceptance = null)
+    /// <param name="kind">The model's kind (its image side); null: MNIST. The evidence for telling a digit from anything
+    /// else is measured for MNIST models only, the kind it is calibrated on.</param>
+    public CapsNetClassifier(InferenceSession session, DigitAcceptance? acceptance = null, ModelKindContract? kind = null)
     {
         Session = session;
         Acceptance = acceptance;
+        Kind = kind ?? ModelKindContract.Mnist;
     }
+
+    public ModelKindContract Kind { get; }
 
     public InferenceSession Session { get; }
 
     public DigitAcceptance? Acceptance { get; }
 
-    /// <param name="images">Each <see cref="ModelContract.ImagePixels"/> values, white digit on black, in [0, 1].</param>
+    /// <param name="images">Each <see cref="ModelKindContract.ImagePixels"/> values, white digit on black, in [0, 1].</param>
     public DigitPrediction[] Classify(IReadOnlyList<float[]> images)
     {
-        int count = images.Count;
+        int count = images.Count, side = Kind.ImageSide, pixels = Kind.ImagePixels;
+        bool mnist = Kind.Kind == ModelKinds.Mnist;
         if (count == 0) return [];
 
         var pool = ArrayPool<float>.Shared;
-        float[] input = pool.Rent(count * Pixels), probabilities = pool.Rent(count * Classes),
-                capsules = pool.Rent(count * CapsuleValues), reconstruction = pool.Rent(count * Pixels);
+        float[] input = pool.Rent(count * pixels), probabilities = pool.Rent(count * Classes),
+                capsules = pool.Rent(count * CapsuleValues), reconstruction = pool.Rent(count * pixels);
         try
         {
             for (int n = 0; n < count; n++)
             {
-                if (images[n].Length != Pixels)
-                    throw new ArgumentException($"image {n} has {images[n].Length} values, not {Pixels}", nameof(images));
-                images[n].CopyTo(input, n * Pixels);
+                if (images[n].Length != pixels)
+                    throw new ArgumentException($"image {n} has {images[n].Length} values, not {pixels}", nameof(images));
+                images[n].CopyTo(input, n * pixels);
             }
 
             var memory = OrtMemoryInfo.DefaultInstance;
-            using var inputValue = OrtValue.CreateTensorValueFromMemory(memory, input.AsMemory(0, count * Pixels),
-                [count, 1, ModelContract.ImageSide, ModelContract.ImageSide]);
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(memory, input.AsMemory(0, count * pixels),
+                [count, 1, side, side]);
             using var probabilitiesValue = OrtValue.CreateTensorValueFromMemory(memory,
                 probabilities.AsMemory(0, count * Classes), [count, Classes]);
             using var capsulesValue = OrtValue.CreateTensorValueFromMemory(memory,
                 capsules.AsMemory(0, count * CapsuleValues), [count, Classes, ModelContract.CapsuleDims]);
             using var reconstructionValue = OrtValue.CreateTensorValueFromMemory(memory,
-                reconstruction.AsMemory(0, count * Pixels), [count, 1, ModelContract.ImageSide, ModelContract.ImageSide]);
+                reconstruction.AsMemory(0, count * pixels), [count, 1, side, side]);
 
             Session.Run(_runOptions, InputNames, [inputValue], OutputNames,
                         [probabilitiesValue, capsulesValue, reconstructionValue]);
@@ -68,13 +73,13 @@ public sealed class CapsNetClassifier : IDisposable
             for (int n = 0; n < count; n++)
             {
                 var lengths = probabilities.AsSpan(n * Classes, Classes).ToArray();
-                var redrawn = reconstruction.AsSpan(n * Pixels, Pixels).ToArray();
-                var evidence = DigitEvidence.Of(lengths, images[n], redrawn);
+                var redrawn = reconstruction.AsSpan(n * pixels, pixels).ToArray();
+                var evidence = mnist ? DigitEvidence.Of(lengths, images[n], redrawn) : default;
                 predictions[n] = new DigitPrediction(ArgMax(lengths), lengths,
                     capsules.AsSpan(n * CapsuleValues, CapsuleValues).ToArray(), redrawn)
                 {
                     Evidence = evidence,
-                    IsDigit = Acceptance?.Accepts(evidence) ?? true,
+                    IsDigit = !mnist || (Acceptance?.Accepts(evidence) ?? true),
                 };
             }
             return predictions;
@@ -107,7 +112,7 @@ public sealed class CapsNetClassifier : IDisposable
 /// <param name="Digit">The class whose capsule is longest.</param>
 /// <param name="Probabilities">The 10 capsule lengths, indexed by digit (not a softmax; each in [0, 1]).</param>
 /// <param name="Capsules">The 10 digit capsules of 16 values, row-major [10, 16].</param>
-/// <param name="Reconstruction">The decoder's 28×28 image for the longest capsule, row-major, in [0, 1].</param>
+/// <param name="Reconstruction">The decoder's image (28×28, or the kind's side) for the longest capsule, row-major, in [0, 1].</param>
 public sealed record DigitPrediction(int Digit, float[] Probabilities, float[] Capsules, float[] Reconstruction)
 {
     /// <summary>The longest capsule's length and the reconstruction's error against the input.</summary>

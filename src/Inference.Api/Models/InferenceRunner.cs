@@ -1,7 +1,7 @@
 namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>
-/// The one way requests reach the model: a lease on the serving model (<see cref="Acquire"/>), and the timed, counted
+/// The one way requests reach the model: a lease on the serving model (<see cref="Acquire()"/>), and the timed, counted
 /// ONNX Runtime calls on it. The micro-batcher, the batch endpoint and the capsule explorer all go through here, so a
 /// request that runs the classifier and then the decoder does both on the model it leased.
 /// </summary>
@@ -9,7 +9,11 @@ public sealed class InferenceRunner(OnnxModelStore store, InferenceMetrics metri
 {
     /// <summary>A lease on the serving model; dispose it when the request no longer needs the model.</summary>
     /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
-    public ModelLease Acquire() => store.TryAcquire() ?? throw new ModelUnavailableException();
+    public ModelLease Acquire() => Acquire(store);
+
+    /// <summary>A lease on the model <paramref name="kindStore"/> serves (another kind's store).</summary>
+    /// <exception cref="ModelUnavailableException">That store holds no model.</exception>
+    public static ModelLease Acquire(OnnxModelStore kindStore) => kindStore.TryAcquire() ?? throw new ModelUnavailableException();
 
     /// <summary>Runs preprocessed images through the leased model's classifier as one ONNX Runtime call and times it.</summary>
     /// <param name="images">Each <see cref="ModelContract.ImagePixels"/> values, white digit on black, in [0, 1].</param>
@@ -19,7 +23,9 @@ public sealed class InferenceRunner(OnnxModelStore store, InferenceMetrics metri
         var predictions = lease.Model.Classifier.Classify(images);
         var elapsed = Stopwatch.GetElapsedTime(started);
         metrics.RecordInference(images.Count, elapsed);
-        OpenInferenceMetrics.RecordExecution(lease.Model.Version, images.Count);
+        // The Open Inference Protocol serves the MNIST model only; its statistics count that model's calls.
+        if (lease.Model.Classifier.Kind.Kind == ModelKinds.Mnist)
+            OpenInferenceMetrics.RecordExecution(lease.Model.Version, images.Count);
         return new BatchInference(lease.Model.Version, elapsed, predictions);
     }
 

@@ -16,7 +16,8 @@ public static partial class ModelApi
         app.MapGet("/model", GetModel)
            .WithTags("Model")
            .WithName("GetModel")
-           .WithSummary("The serving model: version, metadata, execution provider, load time, last reload error.");
+           .WithSummary("The serving model: version, metadata, execution provider, load time, last reload error; the "
+                        + "overlapping-digits model the same way under 'overlapping'.");
 
         var health = app.MapGroup("/health").WithTags("Health");
         health.MapGet("/live", Live)
@@ -31,17 +32,25 @@ public static partial class ModelApi
         return app;
     }
 
-    public static Ok<ModelResponse> GetModel(OnnxModelStore store, IOptions<InferenceOptions> options)
+    public static Ok<ModelResponse> GetModel(OnnxModelStore store,
+        [FromKeyedServices(ModelKinds.MultiMnist)] OnnxModelStore overlapping, IOptions<InferenceOptions> options) =>
+        TypedResults.Ok(Describe(store, options, Describe(overlapping, options, null)));
+
+    /// <summary>One kind's model and reload history; the MNIST model's answer carries the other kind's.</summary>
+    private static ModelResponse Describe(OnnxModelStore store, IOptions<InferenceOptions> options, ModelResponse? overlapping)
     {
         var model = store.Current;
         var reload = store.ReloadStatus;
-        return TypedResults.Ok(new ModelResponse
+        bool mnist = store.Kind.Kind == ModelKinds.Mnist;
+        return new ModelResponse
         {
+            Kind = store.Kind.Kind,
             Loaded = model is not null,
             ModelVersion = model?.Version,
             // The training command may name the training machine's folders: shown without them.
             Metadata = model?.Metadata is { } metadata ? metadata with { TrainingCommand = RedactServerPaths(metadata.TrainingCommand) } : null,
-            Rejection = model is null ? null : RejectionInfo.Of(model.Metadata),
+            // Telling a digit from anything else is calibrated for MNIST models only.
+            Rejection = model is null || !mnist ? null : RejectionInfo.Of(model.Metadata),
             ExecutionProvider = model?.ExecutionProvider,
             RequestedProvider = options.Value.ProviderPreference.ToString().ToLowerInvariant(),
             ProviderFallbackReason = model?.ProviderFallbackReason,
@@ -63,7 +72,8 @@ public static partial class ModelApi
                 RejectedCount = reload.Rejected,
                 PollSeconds = options.Value.ReloadPollSeconds,
             },
-        });
+            Overlapping = overlapping,
+        };
     }
 
     public static async Task<JsonHttpResult<HealthResponse>> Live(HealthCheckService health, CancellationToken cancellationToken) =>
@@ -109,9 +119,14 @@ public static partial class ModelApi
     private static partial Regex WindowsPath();
 }
 
-/// <summary>The serving model and the history of the models folder.</summary>
+/// <summary>The serving model and the history of the models folder; the overlapping-digits model's, the same way,
+/// under <see cref="Overlapping"/>.</summary>
 public sealed class ModelResponse
 {
+    /// <summary>The kind of model described: mnist (POST /predict) or multimnist (POST /predict/overlapping).</summary>
+    /// <example>mnist</example>
+    public required string Kind { get; init; }
+
     /// <summary>True while a model is loaded and serving.</summary>
     /// <example>true</example>
     public required bool Loaded { get; init; }
@@ -150,6 +165,11 @@ public sealed class ModelResponse
 
     /// <summary>What happened at the last look at the models folder.</summary>
     public required ModelReloadInfo Reload { get; init; }
+
+    /// <summary>The overlapping-digits model (multimnist.onnx, serving POST /predict/overlapping), with the same fields;
+    /// loaded is false while there is none, which leaves the rest of the service (and its readiness) unaffected. Null
+    /// inside itself.</summary>
+    public ModelResponse? Overlapping { get; init; }
 }
 
 /// <summary>The two graph files of the serving model.</summary>

@@ -4,7 +4,8 @@ namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>
 /// Loads the model at start-up (the host does not start serving before this first look is over), then watches the
-/// models folder for a new <see cref="ModelContract.ModelFileName"/> and has the <see cref="ModelReloader"/> load it.
+/// models folder for a new classifier file of its store's kind (<see cref="ModelContract.ModelFileName"/>, or
+/// <see cref="MultiMnistContract.ModelFileName"/>: one watcher per kind) and has its <see cref="ModelReloader"/> load it.
 /// A <see cref="FileSystemWatcher"/> reacts at once; a poll every <see cref="InferenceOptions.ReloadPollSeconds"/>
 /// compares the file's size and time stamp and catches what the watcher misses (network and container volumes, a
 /// folder created after start-up). Only the classifier file triggers a reload: the trainer publishes it last.
@@ -26,8 +27,8 @@ public sealed class ModelDirectoryWatcher(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        logger.LogInformation("Models folder: {Directory} (polled every {Seconds} s besides the file-system watcher)",
-            store.Directory, options.Value.ReloadPollSeconds);
+        logger.LogInformation("Models folder for {File}: {Directory} (polled every {Seconds} s besides the file-system watcher)",
+            store.Kind.ModelFileName, store.Directory, options.Value.ReloadPollSeconds);
         _lastSeen = Stamp();
         await reloader.ReloadAsync("start-up", cancellationToken);
         TryWatch();
@@ -109,15 +110,15 @@ public sealed class ModelDirectoryWatcher(
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        if (string.Equals(e.Name, ModelContract.ModelFileName, StringComparison.Ordinal))
-            Signal($"{ModelContract.ModelFileName} {e.ChangeType.ToString().ToLowerInvariant()}");
+        if (string.Equals(e.Name, store.Kind.ModelFileName, StringComparison.Ordinal))
+            Signal($"{store.Kind.ModelFileName} {e.ChangeType.ToString().ToLowerInvariant()}");
     }
 
     private void Signal(string trigger) => _signals.Writer.TryWrite(trigger);
 
     private (long Length, DateTime WrittenUtc)? Stamp()
     {
-        var file = new FileInfo(Path.Combine(store.Directory, ModelContract.ModelFileName));
+        var file = new FileInfo(Path.Combine(store.Directory, store.Kind.ModelFileName));
         return file.Exists ? (file.Length, file.LastWriteTimeUtc) : null;
     }
 

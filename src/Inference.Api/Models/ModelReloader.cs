@@ -2,7 +2,7 @@
 namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>
-/// Loads what the models folder holds now, one reload at a time, and either installs it in the
+/// Loads what the models folder holds now for its store's kind (one reloader per kind), one reload at a time, and either installs it in the
 /// <see cref="OnnxModelStore"/> or records why it was refused (the serving model is then left alone). A pair whose
 /// bytes equal the serving model's, or the last refused pair's, is not loaded again.
 /// </summary>
@@ -32,22 +32,26 @@ public sealed class ModelReloader(
     private string Reload(string trigger)
     {
         var now = clock.GetUtcNow();
-        if (!File.Exists(Path.Combine(store.Directory, ModelContract.ModelFileName)))
+        var kind = store.Kind;
+        if (!File.Exists(Path.Combine(store.Directory, kind.ModelFileName)))
         {
             store.RecordNoChange(now, "missing");
             if (store.Current is { } serving)
                 logger.LogWarning("{File} is gone from {Directory}; model {Version} keeps serving",
-                    ModelContract.ModelFileName, store.Directory, serving.Version);
-            else
+                    kind.ModelFileName, store.Directory, serving.Version);
+            else if (IsMnist)
                 logger.LogWarning("No model in {Directory} ({File} not found); the service is not ready until one is published",
-                    store.Directory, ModelContract.ModelFileName);
+                    store.Directory, kind.ModelFileName);
+            else
+                logger.LogInformation("No {Kind} model in {Directory} ({File} not found); its endpoint answers 503 until one is published",
+                    kind.Kind, store.Directory, kind.ModelFileName);
             return "missing";
         }
 
         ModelFile classifier, decoder;
         try
         {
-            (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory);
+            (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory, kind);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -68,10 +72,11 @@ public sealed class ModelReloader(
             classifier.Name, classifier.Sha256[..12], store.Directory, trigger);
         try
         {
-            var model = loader.Load(classifier, decoder);
+            var model = loader.Load(classifier, decoder, kind);
             store.Install(model);
             metrics.RecordReload(loaded: true);
-            metrics.SetModelLoaded(true);
+            // The gauge is the readiness model's: the MNIST one.
+            if (IsMnist) metrics.SetModelLoaded(true);
             logger.LogInformation(
                 "Model {Version} is serving on {Provider} (loaded and checked in {Milliseconds:F0} ms){Replaced}",
                 model.Version, model.ExecutionProvider, model.LoadDuration.TotalMilliseconds,
@@ -87,6 +92,8 @@ public sealed class ModelReloader(
         }
     }
 
+    private bool IsMnist => store.Kind.Kind == ModelKinds.Mnist;
+
     /// <summary>Whatever went wrong with a published file (ONNX Runtime errors included) is a rejection of that file:
     /// it must neither stop the service nor the watcher.</summary>
     private static ModelRejectedException AsRejection(Exception e) =>
@@ -94,12 +101,12 @@ public sealed class ModelReloader(
 
     private void Reject(DateTimeOffset at, string? sha256, ModelRejectedException e)
     {
-        store.RecordRejection(new ModelRejection(at, ModelContract.ModelFileName, sha256, e.Message));
+        store.RecordRejection(new ModelRejection(at, store.Kind.ModelFileName, sha256, e.Message));
         metrics.RecordReload(loaded: false);
         if (store.Current is { } serving)
-            logger.LogWarning("Rejected the published model, {Version} keeps serving: {Reason}", serving.Version, e.Message);
+            logger.LogWarning("Rejected the published {File}, {Version} keeps serving: {Reason}", store.Kind.ModelFileName, serving.Version, e.Message);
         else
-            logger.LogWarning("Rejected the published model; no model is serving: {Reason}", e.Message);
+            logger.LogWarning("Rejected the published {File}; no {Kind} model is serving: {Reason}", store.Kind.ModelFileName, store.Kind.Kind, e.Message);
     }
 
     public void Dispose() => _gate.Dispose();

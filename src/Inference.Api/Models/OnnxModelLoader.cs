@@ -6,19 +6,24 @@ namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>
 /// Turns the files of a models folder into a <see cref="LoadedModel"/>, or refuses them: both graphs must load,
-/// keep the <see cref="ModelContract"/>, carry <see cref="ModelMetadata"/> from the same checkpoint, and pass the
-/// <see cref="SmokeTest"/>. Nothing half-made escapes: a refused pair's sessions are disposed.
+/// keep the <see cref="ModelContract"/> on their kind's image side (<see cref="ModelKindContract"/>), carry
+/// <see cref="ModelMetadata"/> of that kind from the same checkpoint, and pass the <see cref="SmokeTest"/>. Nothing half-made escapes: a refused pair's sessions are disposed.
 /// </summary>
 public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider clock)
 {
-    /// <summary>Reads the classifier and decoder files of <paramref name="directory"/>.</summary>
+    /// <summary>Reads the classifier and decoder files of <paramref name="directory"/> (of <paramref name="kind"/>; null: MNIST).</summary>
     /// <exception cref="ModelRejectedException">A file is missing or unreadable.</exception>
-    public static (ModelFile Classifier, ModelFile Decoder) ReadFiles(string directory) =>
-        (ModelFile.Read(directory, ModelContract.ModelFileName), ModelFile.Read(directory, ModelContract.DecoderFileName));
-
-    /// <exception cref="ModelRejectedException">The pair cannot be served; the message says why.</exception>
-    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile)
+    public static (ModelFile Classifier, ModelFile Decoder) ReadFiles(string directory, ModelKindContract? kind = null)
     {
+        kind ??= ModelKindContract.Mnist;
+        return (ModelFile.Read(directory, kind.ModelFileName), ModelFile.Read(directory, kind.DecoderFileName));
+    }
+
+    /// <param name="kind">The kind the files must be; null: MNIST.</param>
+    /// <exception cref="ModelRejectedException">The pair cannot be served; the message says why.</exception>
+    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile, ModelKindContract? kind = null)
+    {
+        kind ??= ModelKindContract.Mnist;
         var started = Stopwatch.GetTimestamp();
         OnnxSessionFactory.CreatedSession? classifierSession = null, decoderSession = null;
         CapsNetClassifier? classifier = null;
@@ -26,9 +31,9 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         try
         {
             classifierSession = sessions.Create(classifierFile.Bytes, classifierFile.Name);
-            ContractCheck.CheckClassifier(classifierSession.Session);
+            ContractCheck.CheckClassifier(classifierSession.Session, kind);
             decoderSession = sessions.Create(decoderFile.Bytes, decoderFile.Name);
-            ContractCheck.CheckDecoder(decoderSession.Session);
+            ContractCheck.CheckDecoder(decoderSession.Session, kind);
 
             var metadata = ReadMetadata(classifierSession.Session, classifierFile.Name);
             var decoderMetadata = ReadMetadata(decoderSession.Session, decoderFile.Name);
@@ -36,9 +41,12 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
                 throw new ModelRejectedException(
                     $"{decoderFile.Name} comes from checkpoint {Short(decoderMetadata.CheckpointSha256)} but {classifierFile.Name} "
                     + $"from {Short(metadata.CheckpointSha256)}: the pair does not belong together");
+            if (metadata.KindOrDefault != kind.Kind)
+                throw new ModelRejectedException(
+                    $"{classifierFile.Name} says it is a '{metadata.KindOrDefault}' model; {kind.ModelFileName} must be a '{kind.Kind}' model");
 
-            classifier = new CapsNetClassifier(classifierSession.Session, metadata.Rejection?.Rule);
-            decoder = new CapsNetDecoder(decoderSession.Session);
+            classifier = new CapsNetClassifier(classifierSession.Session, metadata.Rejection?.Rule, kind);
+            decoder = new CapsNetDecoder(decoderSession.Session, kind);
             SmokeTest.Run(classifier, decoder);
 
             return new LoadedModel(classifier, decoder, metadata, classifierFile, decoderFile,
@@ -80,30 +88,30 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
 
     /// <summary>
     /// Checks that a session's graph has the inputs and outputs of <see cref="ModelContract"/>: names, float32 element
-    /// type, and shapes with a dynamic batch dimension first.
+    /// type, and shapes (images of the kind's side) with a dynamic batch dimension first.
     /// </summary>
     private static class ContractCheck
     {
-        private static readonly int[] ImageShape = [-1, 1, ModelContract.ImageSide, ModelContract.ImageSide];
+        private static int[] ImageShape(ModelKindContract kind) => [-1, 1, kind.ImageSide, kind.ImageSide];
         private static readonly int[] ProbabilitiesShape = [-1, ModelContract.Classes];
         private static readonly int[] CapsulesShape = [-1, ModelContract.Classes, ModelContract.CapsuleDims];
 
         /// <exception cref="ModelRejectedException">The classifier graph breaks the contract.</exception>
-        public static void CheckClassifier(InferenceSession session)
+        public static void CheckClassifier(InferenceSession session, ModelKindContract kind)
         {
-            const string file = ModelContract.ModelFileName;
-            Require(file, "input", session.InputMetadata, ModelContract.ImageInput, ImageShape);
+            var file = kind.ModelFileName;
+            Require(file, "input", session.InputMetadata, ModelContract.ImageInput, ImageShape(kind));
             Require(file, "output", session.OutputMetadata, ModelContract.ProbabilitiesOutput, ProbabilitiesShape);
             Require(file, "output", session.OutputMetadata, ModelContract.CapsulesOutput, CapsulesShape);
-            Require(file, "output", session.OutputMetadata, ModelContract.ReconstructionOutput, ImageShape);
+            Require(file, "output", session.OutputMetadata, ModelContract.ReconstructionOutput, ImageShape(kind));
         }
 
         /// <exception cref="ModelRejectedException">The decoder graph breaks the contract.</exception>
-        public static void CheckDecoder(InferenceSession session)
+        public static void CheckDecoder(InferenceSession session, ModelKindContract kind)
         {
-            const string file = ModelContract.DecoderFileName;
+            var file = kind.DecoderFileName;
             Require(file, "input", session.InputMetadata, ModelContract.DecoderCapsulesInput, CapsulesShape);
-            Require(file, "output", session.OutputMetadata, ModelContract.ReconstructionOutput, ImageShape);
+            Require(file, "output", session.OutputMetadata, ModelContract.ReconstructionOutput, ImageShape(kind));
         }
 
         private static void Require(string file, string kind, IReadOnlyDictionary<string, NodeMetadata> nodes, string name, int[] shape)
@@ -140,7 +148,9 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         /// <exception cref="ModelRejectedException">An output is missing, out of range, or the pair disagrees.</exception>
         public static void Run(CapsNetClassifier classifier, CapsNetDecoder decoder)
         {
-            float[][] images = [new float[ModelContract.ImagePixels], Ring()];
+            var kind = classifier.Kind;
+            int imagePixels = kind.ImagePixels;
+            float[][] images = [new float[imagePixels], Ring(kind.ImageSide)];
             DigitPrediction[] predictions;
             try
             {
@@ -148,16 +158,16 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             }
             catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
             {
-                throw new ModelRejectedException($"{ModelContract.ModelFileName} fails its test inference: {e.Message}", e);
+                throw new ModelRejectedException($"{kind.ModelFileName} fails its test inference: {e.Message}", e);
             }
 
             var masked = new float[images.Length * ModelContract.Classes * ModelContract.CapsuleDims];
             for (int n = 0; n < predictions.Length; n++)
             {
                 var p = predictions[n];
-                RequireRange(p.Probabilities, 0, 1 + LengthSlack, "probabilities");
-                RequireRange(p.Capsules, -1 - LengthSlack, 1 + LengthSlack, "capsules");
-                RequireRange(p.Reconstruction, 0, 1, "reconstruction");
+                RequireRange(kind, p.Probabilities, 0, 1 + LengthSlack, "probabilities");
+                RequireRange(kind, p.Capsules, -1 - LengthSlack, 1 + LengthSlack, "capsules");
+                RequireRange(kind, p.Reconstruction, 0, 1, "reconstruction");
                 int at = p.Digit * ModelContract.CapsuleDims;
                 p.Capsules.AsSpan(at, ModelContract.CapsuleDims).CopyTo(masked.AsSpan(n * p.Capsules.Length + at));
             }
@@ -169,39 +179,40 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             }
             catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
             {
-                throw new ModelRejectedException($"{ModelContract.DecoderFileName} fails its test inference: {e.Message}", e);
+                throw new ModelRejectedException($"{kind.DecoderFileName} fails its test inference: {e.Message}", e);
             }
-            if (decoded.Length != images.Length * ModelContract.ImagePixels)
-                throw new ModelRejectedException($"{ModelContract.DecoderFileName} returned {decoded.Length} values for {images.Length} images");
+            if (decoded.Length != images.Length * imagePixels)
+                throw new ModelRejectedException($"{kind.DecoderFileName} returned {decoded.Length} values for {images.Length} images");
             float worst = 0;
             for (int n = 0; n < predictions.Length; n++)
-            for (int i = 0; i < ModelContract.ImagePixels; i++)
-                worst = MathF.Max(worst, MathF.Abs(decoded[n * ModelContract.ImagePixels + i] - predictions[n].Reconstruction[i]));
+            for (int i = 0; i < imagePixels; i++)
+                worst = MathF.Max(worst, MathF.Abs(decoded[n * imagePixels + i] - predictions[n].Reconstruction[i]));
             if (!(worst <= DecoderTolerance))
                 throw new ModelRejectedException(
-                    $"{ModelContract.DecoderFileName} does not redraw what {ModelContract.ModelFileName} reconstructs "
+                    $"{kind.DecoderFileName} does not redraw what {kind.ModelFileName} reconstructs "
                     + $"(largest difference {worst:G3}, tolerance {DecoderTolerance}): the two files are not one model");
         }
 
-        private static void RequireRange(float[] values, float min, float max, string output)
+        private static void RequireRange(ModelKindContract kind, float[] values, float min, float max, string output)
         {
             foreach (var v in values)
                 if (!(v >= min && v <= max))
                     throw new ModelRejectedException(
-                        $"{ModelContract.ModelFileName} fails its test inference: output '{output}' holds {v}, outside [{min}, {max}]");
+                        $"{kind.ModelFileName} fails its test inference: output '{output}' holds {v}, outside [{min}, {max}]");
         }
 
-        /// <summary>An anti-aliased ellipse about the size and stroke of an MNIST zero, centred in 28×28.</summary>
-        private static float[] Ring()
+        /// <summary>An anti-aliased ellipse about the size and stroke of an MNIST zero, centred in the image.</summary>
+        private static float[] Ring(int side)
         {
-            var pixels = new float[ModelContract.ImagePixels];
-            const float cx = 13.5f, cy = 13.5f, rx = 6f, ry = 8.5f, halfStroke = 1.6f;
-            for (int y = 0; y < ModelContract.ImageSide; y++)
-            for (int x = 0; x < ModelContract.ImageSide; x++)
+            var pixels = new float[side * side];
+            float cx = (side - 1) / 2f, cy = (side - 1) / 2f;
+            const float rx = 6f, ry = 8.5f, halfStroke = 1.6f;
+            for (int y = 0; y < side; y++)
+            for (int x = 0; x < side; x++)
             {
                 float dx = (x - cx) / rx, dy = (y - cy) / ry;
                 float distance = MathF.Abs(MathF.Sqrt(dx * dx + dy * dy) - 1) * MathF.Min(rx, ry);
-                pixels[y * ModelContract.ImageSide + x] = Math.Clamp(halfStroke + 0.5f - distance, 0, 1);
+                pixels[y * side + x] = Math.Clamp(halfStroke + 0.5f - distance, 0, 1);
             }
             return pixels;
         }

@@ -4,6 +4,8 @@ namespace CapsNetService.Inference.Api.Models;
 /// Holds the model that serves requests and swaps in a newer one atomically. A request takes a
 /// <see cref="ModelLease"/> and runs on that model to the end; the store drops its own reference to a replaced model,
 /// whose sessions are disposed when its last lease is returned. Also keeps the reload history shown by GET /model.
+/// One store per model kind (<see cref="ModelKindContract"/>): the MNIST store is the service's own, the overlapping
+/// digits' store is the keyed service <see cref="ModelKinds.MultiMnist"/>.
 /// </summary>
 public sealed class OnnxModelStore : IDisposable
 {
@@ -11,7 +13,14 @@ public sealed class OnnxModelStore : IDisposable
     private LoadedModel? _current;
     private ModelReloadStatus _status = new(null, null, null, 0, 0);
 
-    public OnnxModelStore(string directory) => Directory = directory;
+    /// <param name="kind">The kind of model the store holds; null: MNIST.</param>
+    public OnnxModelStore(string directory, ModelKindContract? kind = null)
+    {
+        Directory = directory;
+        Kind = kind ?? ModelKindContract.Mnist;
+    }
+
+    public ModelKindContract Kind { get; }
 
     /// <summary>The folder watched for models (absolute). Not shown to clients.</summary>
     public string Directory { get; }
@@ -75,6 +84,6 @@ public sealed record ModelReloadStatus(
 /// <param name="Sha256">The SHA-256 of that file as it was read, or null when it could not be read.</param>
 public sealed record ModelRejection(DateTimeOffset At, string File, string? Sha256, string Reason);
 
-/// <summary>No model is loaded (none was published yet, or every one published was rejected).</summary>
+/// <summary>No model of a kind is loaded (none was published yet, or every one published was rejected).</summary>
 public sealed class ModelUnavailableException()
     : Exception("No model is loaded: none has been published yet, or every published file was rejected (see GET /model).");

@@ -3,7 +3,7 @@ using SkiaSharp;
 
 namespace CapsNetService.Inference.Api.Prediction;
 
-/// <summary>Encodes a 28×28 image of values in [0, 1] (0 = black) as an 8-bit greyscale PNG.</summary>
+/// <summary>Encodes an image of values in [0, 1] (0 = black; 28×28 unless a side is given) as an 8-bit greyscale PNG.</summary>
 public static class GreyscalePng
 {
     private const int Side = ModelContract.ImageSide;
@@ -42,4 +42,14 @@ public static class GreyscalePng
     }
 
     public static string EncodeBase64(ReadOnlySpan<float> pixels) => Convert.ToBase64String(Encode(pixels));
+
+    /// <summary>A square image of any side (36×36 for the overlapping-digits model) as a base64 greyscale PNG.</summary>
+    public static string EncodeBase64(ReadOnlySpan<float> pixels, int side)
+    {
+        if (pixels.Length != side * side)
+            throw new ArgumentException($"{pixels.Length} values are not a {side}×{side} image", nameof(pixels));
+        var grey = new byte[pixels.Length];
+        for (int i = 0; i < grey.Length; i++) grey[i] = ToGrey(pixels[i]);
+        return Convert.ToBase64String(Encode(grey, side, side));
+    }
 }

@@ -12,7 +12,8 @@ public sealed class ImageUploadOperationFilter : IOperationFilter
     /// <summary>Endpoint metadata: the endpoint takes images as multipart/form-data (read by
     /// <see cref="ImageUploadReader"/>); this filter describes the form.</summary>
     /// <param name="Multiple">False: one file field <c>image</c>; true: file fields <c>images</c>.</param>
-    public sealed record Metadata(bool Multiple);
+    /// <param name="FileDescription">What the image shows, when not one digit (POST /predict/overlapping).</param>
+    public sealed record Metadata(bool Multiple, string? FileDescription = null);
 
     private const string Multipart = "multipart/form-data";
 
@@ -25,7 +26,8 @@ public sealed class ImageUploadOperationFilter : IOperationFilter
         {
             Type = JsonSchemaType.String,
             Format = "binary",
-            Description = "A PNG or JPEG image of one digit: a photo or a drawing, any size up to the limits, any colours.",
+            Description = upload.FileDescription
+                          ?? "A PNG or JPEG image of one digit: a photo or a drawing, any size up to the limits, any colours.",
         };
         var field = upload.Multiple ? "images" : "image";
         var form = new OpenApiSchema

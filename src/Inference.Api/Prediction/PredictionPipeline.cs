@@ -70,7 +70,10 @@ public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, Infe
 
     /// <summary>Each upload through the preprocessor; the first refusal stops it. The headers come first: every image
     /// must be readable and within the limits, and all of them within the pixel budget, before any is decoded.</summary>
-    private PreprocessedDigit[] Preprocess(IReadOnlyList<ImageUpload> uploads, bool batch, CancellationToken cancellationToken)
+    /// <param name="frame">The model's frame; null: MNIST's. POST /predict/overlapping asks for MultiMNIST's.</param>
+    /// <exception cref="ApiProblem">An image is refused, or the images are over the pixel budget.</exception>
+    public PreprocessedDigit[] Preprocess(IReadOnlyList<ImageUpload> uploads, bool batch, CancellationToken cancellationToken,
+                                          DigitFrame? frame = null)
     {
         var pixels = new long[uploads.Count];
         long total = 0;
@@ -89,7 +92,7 @@ public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, Infe
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                inputs[i] = Refusing(uploads, i, batch, upload => preprocessor.Process(upload.Bytes));
+                inputs[i] = Refusing(uploads, i, batch, upload => preprocessor.Process(upload.Bytes, frame));
             }
             finally
             {
