@@ -52,6 +52,30 @@ public static class TestImages
     /// <summary>The first half of a real PNG: the signature is right, the data ends early.</summary>
     public static byte[] TruncatedPng() => Drawing(0, SKColors.Black, SKColors.White) is var whole ? whole[..(whole.Length / 2)] : [];
 
+    /// <summary>Two MNIST test digits drawn over each other as a person might: dark ink on white paper,
+    /// <paramref name="side"/> pixels square, the second digit shifted right and down by a sixth of the side.</summary>
+    public static byte[] OverlappingDrawing(int first, int second, int side = 240)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        float size = side * 0.6f, shift = side / 6f, at = side * 0.1f;
+        foreach (var (index, offset) in new[] { (first, 0f), (second, shift) })
+        {
+            using var digit = GreyBitmap(Mnist.Image(index).ToArray(), 28, 28);
+            using var alpha = AlphaFromGrey(digit);
+            canvas.DrawImage(alpha, SKRect.Create(at + offset, at + offset, size, size),
+                             new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None), paint);
+        }
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>A rendered MultiMNIST pair (36×36 bytes, white on black) as an 8-bit greyscale PNG.</summary>
+    public static byte[] MultiMnistPng(byte[] merged) => EncodeGrey(merged, MultiMnistContract.ImageSide, MultiMnistContract.ImageSide);
+
     /// <summary>Bytes that are no image at all.</summary>
     public static byte[] NotAnImage() => "This is a text file, not a picture of a digit.\n"u8.ToArray();
 

@@ -45,6 +45,50 @@ public static class TestModels
         return directory;
     }
 
+    /// <summary>
+    /// The overlapping-digits model the tests run on: <c>CAPSNET_TEST_MULTIMNIST_DIR</c> when set, else the
+    /// repository's <c>models/</c> when it holds <see cref="MultiMnistContract.ModelFileName"/>; null when there is none
+    /// (the tests that need one are skipped, saying so).
+    /// </summary>
+    public static string? MultiMnistDirectory { get; } = LocateMultiMnist();
+
+    /// <summary>What the overlapping-digits model says about itself; null without one.</summary>
+    public static ModelMetadata? MultiMnistMetadata { get; } = MultiMnistDirectory is { } found
+        ? ModelMetadata.FromJson(File.ReadAllText(Path.Combine(found, MultiMnistContract.MetadataFileName)))
+        : null;
+
+    /// <summary>A model whose both-correct test accuracy is under this is taken for untrained (random weights): tests
+    /// that need its digits right are skipped.</summary>
+    public const double TrainedMultiMnistAccuracy = 0.5;
+
+    /// <summary>Why the overlapping-digits tests cannot run, or null when they can.</summary>
+    public static string? MultiMnistMissing => MultiMnistDirectory is null
+        ? $"no overlapping-digits model: models/ holds no {MultiMnistContract.ModelFileName} (it is committed once trained), "
+          + "and CAPSNET_TEST_MULTIMNIST_DIR is not set"
+        : null;
+
+    /// <summary>Why the tests that need the digits right cannot run, or null when they can.</summary>
+    public static string? MultiMnistUntrained => MultiMnistMissing ?? (MultiMnistMetadata!.TestAccuracy < TrainedMultiMnistAccuracy
+        ? $"the overlapping-digits model {MultiMnistMetadata.ModelVersion} is untrained (both-correct test accuracy "
+          + $"{MultiMnistMetadata.TestAccuracy:P1} in {MultiMnistContract.MetadataFileName}, under {TrainedMultiMnistAccuracy:P0})"
+        : null);
+
+    /// <summary>Copies the overlapping-digits model's files into <paramref name="directory"/>, classifier last (as the trainer publishes).</summary>
+    public static void CopyMultiMnistTo(string directory)
+    {
+        var from = MultiMnistDirectory ?? throw new InvalidOperationException(MultiMnistMissing);
+        foreach (var name in new[] { MultiMnistContract.DecoderFileName, MultiMnistContract.MetadataFileName, MultiMnistContract.ModelFileName })
+            File.Copy(Path.Combine(from, name), Path.Combine(directory, name), overwrite: true);
+    }
+
+    private static string? LocateMultiMnist()
+    {
+        var candidate = Environment.GetEnvironmentVariable("CAPSNET_TEST_MULTIMNIST_DIR") is { Length: > 0 } named
+            ? Path.GetFullPath(named)
+            : RepositoryModels;
+        return File.Exists(Path.Combine(candidate, MultiMnistContract.ModelFileName)) ? candidate : null;
+    }
+
     private static string Locate()
     {
         var candidate = Named ?? RepositoryModels;

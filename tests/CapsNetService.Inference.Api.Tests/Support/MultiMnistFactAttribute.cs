@@ -1,0 +1,29 @@
+namespace CapsNetService.Inference.Api.Tests.Support;
+
+/// <summary>
+/// A test that needs an overlapping-digits model (<see cref="TestModels.MultiMnistDirectory"/>), skipped with the reason
+/// while there is none. With <see cref="Trained"/>, it needs a trained one (its digits must come out right) and is
+/// skipped while the model says it is untrained; with <see cref="Slow"/>, also only when CAPSNET_SLOW_TESTS=1.
+/// </summary>
+public sealed class MultiMnistFactAttribute : FactAttribute
+{
+    private bool _trained, _slow;
+
+    public MultiMnistFactAttribute() => Decide();
+
+    public bool Trained
+    {
+        get => _trained;
+        init { _trained = value; Decide(); }
+    }
+
+    public bool Slow
+    {
+        get => _slow;
+        init { _slow = value; Decide(); }
+    }
+
+    private void Decide() => Skip = _slow && !SlowFactAttribute.Enabled
+        ? $"slow end-to-end test; set {SlowFactAttribute.Variable}=1 to run it"
+        : _trained ? TestModels.MultiMnistUntrained : TestModels.MultiMnistMissing;
+}
