@@ -7,7 +7,7 @@ namespace CapsNetService.Common.Imaging;
 /// Frames a digit the way MNIST was made: crop to the ink's bounding box, scale (keeping the aspect ratio)
 /// so that the longer side is 20 pixels, put the 20×20 box in the middle of a 28×28 field, then shift it so that
 /// the centre of mass falls on pixel (14, 14) (pixel indices, as in MNIST), as far as that cuts nothing off. Another
-/// <see cref="DigitFrame"/> (MultiMNIST's 24-pixel box in 36×36) is made the same way with its own sizes.
+/// <see cref="DigitFrame"/> (MultiMNIST's 23-pixel box in 36×36) is made the same way with its own sizes.
 /// </summary>
 internal static class MnistFraming
 {

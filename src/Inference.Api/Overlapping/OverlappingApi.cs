@@ -29,7 +29,7 @@ public static class OverlappingApi
            .WithDescription(
                "Send multipart/form-data with a file field named `image` showing two digits drawn over each other. A 36×36 "
                + "grey image on a dark background (a MultiMNIST pair) is used as it is; any other image has its ink cropped, "
-               + "scaled to a 24-pixel box and centred in 36×36. The answer holds the two digits (longest capsule first), "
+               + "scaled to a 23-pixel box and centred in 36×36. The answer holds the two digits (longest capsule first), "
                + "the 10 capsule lengths by digit, each digit's reconstruction (36×36 greyscale PNGs, base64, in the order "
                + "of `digits`, decoded from its capsule alone) and an overlay: the first digit's reconstruction in red, the "
                + "second's in green, over the input in grey (36×36 colour PNG). Needs the overlapping-digits model "
