@@ -1,4 +1,5 @@
 using CapsNetService.Common.Mnist;
+using CapsNetService.Common.MultiMnist;
 
 namespace CapsNetService.Tests;
 
@@ -11,6 +12,33 @@ public static class RealMnist
 
     public static MnistSet Train => TrainSet.Value;
     public static MnistSet Test => TestSet.Value;
+
+    /// <summary>The fixed MultiMNIST test pairs (<see cref="MultiMnistSets.Test"/>), from their file beside the MNIST
+    /// files, or, where that folder is read-only and holds none, from a copy written once in the temporary folder.</summary>
+    public static MultiMnistPairSet MultiMnistTest => MultiMnistTestSet.Value;
+
+    private static readonly Lazy<MultiMnistPairSet> MultiMnistTestSet = new(() =>
+    {
+        var directory = RepositoryPaths.MnistDirectory;
+        if (!File.Exists(Path.Combine(directory, MultiMnistSets.TestFileName)) && !IsWritable(directory))
+            directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "capsnet-tests-multimnist")).FullName;
+        return MultiMnistSets.Test(Test, directory);
+    });
+
+    private static bool IsWritable(string directory)
+    {
+        try
+        {
+            var probe = Path.Combine(directory, $".write-probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static MnistSet Read(string prefix) =>
         MnistIdxReader.ReadSet(RepositoryPaths.MnistFile($"{prefix}-images-idx3-ubyte.gz"),
