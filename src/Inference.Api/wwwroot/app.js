@@ -1,6 +1,7 @@
 // The drawing page: a black pad with thick white strokes (as MNIST digits are), or a dropped PNG/JPEG, sent to
 // POST /predict; the answer is shown as 10 bars (capsule lengths by digit), the model's input and the
-// reconstruction. No framework, no network beyond this service.
+// reconstruction. In overlapping mode the same pad goes to POST /predict/overlapping: the two longest bars, each
+// digit's own reconstruction in its colour (red, green) and the overlay. No framework, no network beyond this service.
 "use strict";
 
 (() => {
@@ -19,6 +20,16 @@
   const status = document.getElementById("status");
   const modelVersion = document.getElementById("model-version");
   const notDigit = document.getElementById("not-digit");
+  const layout = document.querySelector(".layout");
+  const hint = document.getElementById("hint");
+  const overlapping = document.getElementById("overlapping-result");
+  const explorer = document.getElementById("capsule-explorer");
+  const HINTS = {
+    single: hint.textContent,
+    overlapping: "Draw two digits over each other, each filling most of the pad (lift the pen between strokes as you like). "
+      + "The answer comes when you lift the pen.",
+  };
+  let mode = "single";
 
   // For other scripts on the page (the capsule explorer): the latest answer, and a "capsnet:prediction" event.
   window.capsnet = { lastPrediction: null };
@@ -87,6 +98,19 @@
   pad.addEventListener("pointerup", endStroke);
   pad.addEventListener("pointercancel", endStroke);
 
+  document.querySelectorAll("input[name=mode]").forEach((radio) => radio.addEventListener("change", () => {
+    if (!radio.checked) return;
+    mode = radio.value;
+    layout.dataset.mode = mode;
+    overlapping.hidden = mode !== "overlapping";
+    if (mode === "overlapping" && explorer) explorer.hidden = true; // the explorer is for one digit's capsule
+    hint.textContent = HINTS[mode];
+    clearTimeout(timer);
+    requestNumber++; // an answer still on its way belongs to the other mode
+    clearPad();
+    resetResult(mode === "overlapping" ? "Draw two overlapping digits to begin." : "Draw a digit to begin.");
+  }));
+
   document.getElementById("clear").addEventListener("click", () => {
     clearTimeout(timer);
     clearPad();
@@ -145,14 +169,16 @@
     status.classList.remove("error");
     status.textContent = "Reading…";
     try {
-      const response = await fetch("/predict", { method: "POST", body: form, headers: { Accept: "application/json" } });
+      const sentIn = mode;
+      const url = sentIn === "overlapping" ? "/predict/overlapping" : "/predict";
+      const response = await fetch(url, { method: "POST", body: form, headers: { Accept: "application/json" } });
       const body = await response.json().catch(() => null);
       if (mine !== requestNumber) return; // a newer request is on its way
       if (!response.ok) {
         showError(body && body.detail ? body.detail : `The service answered ${response.status}.`);
         return;
       }
-      showPrediction(body);
+      if (sentIn === "overlapping") showOverlapping(body); else showPrediction(body);
     } catch (error) {
       if (mine === requestNumber) showError("The service cannot be reached.");
     }
@@ -182,7 +208,41 @@
     document.dispatchEvent(new CustomEvent("capsnet:prediction", { detail: answer }));
   }
 
+  function showBars(probabilities, top) {
+    bars.querySelectorAll(".bar").forEach((row, d) => {
+      const p = probabilities[d];
+      row.classList.toggle("top", top.includes(d));
+      row.querySelector(".bar-fill").style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
+      row.querySelector(".bar-value").textContent = p.toFixed(3);
+      row.dataset.value = String(p);
+    });
+    bars.dataset.state = "done";
+  }
+
+  function showOverlapping(answer) {
+    const [first, second] = answer.digits;
+    showBars(answer.probabilities, answer.digits);
+    const png = (base64) => `data:image/png;base64,${base64}`;
+    document.getElementById("overlap-first-digit").textContent = String(first);
+    document.getElementById("overlap-second-digit").textContent = String(second);
+    document.getElementById("overlap-text").textContent =
+      `capsule lengths ${answer.probabilities[first].toFixed(3)} and ${answer.probabilities[second].toFixed(3)}`
+      + (answer.preprocessing.inverted ? " · inverted (dark ink on light)" : "");
+    document.getElementById("overlap-input").src = png(answer.modelInput);
+    document.getElementById("overlap-first").src = png(answer.reconstructions[0]);
+    document.getElementById("overlap-second").src = png(answer.reconstructions[1]);
+    document.getElementById("overlay").src = png(answer.overlay);
+    document.getElementById("overlap-first-caption").textContent = `The ${first}, alone`;
+    document.getElementById("overlap-second-caption").textContent = `The ${second}, alone`;
+    overlapping.dataset.state = "done";
+    status.textContent = `Model ${answer.modelVersion} · ${answer.inferenceMilliseconds.toFixed(1)} ms`;
+  }
+
   function resetResult(message) {
+    overlapping.dataset.state = "empty";
+    ["overlap-input", "overlap-first", "overlap-second", "overlay"].forEach((id) => document.getElementById(id).removeAttribute("src"));
+    ["overlap-first-digit", "overlap-second-digit"].forEach((id) => { document.getElementById(id).textContent = "?"; });
+    document.getElementById("overlap-text").textContent = message;
     bars.querySelectorAll(".bar").forEach((row) => {
       row.classList.remove("top");
       row.querySelector(".bar-fill").style.width = "0";
@@ -212,6 +272,10 @@
       modelVersion.textContent = model.loaded
         ? `Model ${model.modelVersion} · ${model.executionProvider.replace("ExecutionProvider", "")}`
         : "No model loaded yet";
+      const other = model.overlapping;
+      modelVersion.textContent += other && other.loaded
+        ? ` · overlapping digits: ${other.modelVersion}`
+        : " · no overlapping-digits model";
     } catch {
       modelVersion.textContent = "Model: unknown";
     }
