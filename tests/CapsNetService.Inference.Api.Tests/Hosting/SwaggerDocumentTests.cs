@@ -11,7 +11,7 @@ public sealed class SwaggerDocumentTests(ServiceFixture service)
     {
         var document = await service.Client.GetJson("/swagger/v1/swagger.json");
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/predict", "/predict/batch", "/model", "/health/live", "/health/ready" })
+        foreach (var path in new[] { "/predict", "/predict/batch", "/predict/overlapping", "/model", "/health/live", "/health/ready" })
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is not in the OpenAPI document");
     }
 
@@ -36,6 +36,29 @@ public sealed class SwaggerDocumentTests(ServiceFixture service)
 
         var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("PredictionResponse");
         Assert.Equal(7, schema.GetProperty("properties").GetProperty("digit").GetProperty("example").GetInt32());
+    }
+
+    [Fact]
+    public async Task Overlapping_takes_a_binary_image_of_two_digits_and_documents_its_answer_and_problems()
+    {
+        var document = await service.Client.GetJson("/swagger/v1/swagger.json");
+        var operation = document.GetProperty("paths").GetProperty("/predict/overlapping").GetProperty("post");
+        Assert.Contains("overlapping", operation.GetProperty("description").GetString());
+
+        var form = operation.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
+        var image = form.GetProperty("properties").GetProperty("image");
+        Assert.Equal("binary", image.GetProperty("format").GetString());
+        Assert.Contains("two overlapping digits", image.GetProperty("description").GetString());
+
+        var responses = operation.GetProperty("responses");
+        Assert.EndsWith("/OverlappingPredictionResponse",
+            responses.GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        foreach (var status in new[] { "400", "413", "415", "422", "503" })
+            Assert.True(responses.GetProperty(status).GetProperty("content").TryGetProperty("application/problem+json", out _), status);
+
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("OverlappingPredictionResponse").GetProperty("properties");
+        foreach (var field in new[] { "digits", "probabilities", "reconstructions", "overlay", "modelVersion" })
+            Assert.True(schema.TryGetProperty(field, out _), field);
     }
 
     [Fact]
