@@ -14,8 +14,8 @@ public sealed record DigitFrame(int Side, int BoxSide)
     /// <summary>
     /// MultiMNIST's 36×36 frame with a 23-pixel box, the size of a typical generated pair: each digit's ink is MNIST's
     /// 20-pixel box and the two digits are shifted independently by up to ±4 px, so that their union spans 20 plus the
-    /// difference of the two shifts along each axis (about 3 px on average). Measured over 2,000 pairs of the fixed test
-    /// recipe, the longer side of the ink the preprocessor keeps has a median of 23 px (10th percentile 21, 90th 27).
+    /// difference of the two shifts along each axis. 23 is the median of the longer side of a generated test pair's ink
+    /// (OverlappingDigitsPreprocessingTests measures it), so that a drawing is framed as the model's training pairs were.
     /// </summary>
     public static DigitFrame MultiMnist { get; } = new(MultiMnistContract.ImageSide, 23);
 
