@@ -130,6 +130,7 @@ public sealed class OverlappingEndpointTests : IClassFixture<OverlappingEndpoint
 
         var metrics = await client.GetStringAsync("/metrics");
         Assert.True(MetricsText.Value(metrics, $"{InferenceMetrics.ImagesRejectedName}{{reason=\"not_an_image\"}}") >= 1);
+        Assert.Contains("http_requests_received_total{code=\"422\",method=\"POST\",controller=\"\",action=\"\",endpoint=\"/predict/overlapping\"}", metrics);
     }
 
     [Fact]
