@@ -29,6 +29,7 @@ public static class PyTorchBenchmarkCommand
     private static readonly Option<string?> Model = new("--model") { Description = "the ONNX classifier graph (default: the repository's models/capsnet.onnx)" };
     private static readonly Option<double> MaxOthers = new("--max-others-cores") { Description = "a timed step or block of calls during which other processes used more CPU than this (in cores) is thrown away and taken again", DefaultValueFactory = _ => 0.15 };
     private static readonly Option<int> MaxRetakes = new("--max-retakes") { Description = "at most this many retaken steps or blocks per row", DefaultValueFactory = _ => 10 };
+    private static readonly Option<bool> CheckOnly = new("--check-only") { Description = "run the same-function check and stop (exit code 1 when it fails)" };
     private static readonly Option<string?> Out = new("--out") { Description = "also write the Markdown results to this file" };
 
     /// <summary>Images handed to the PyTorch rows: enough for 100 distinct batches of 100.</summary>
@@ -42,7 +43,7 @@ public static class PyTorchBenchmarkCommand
         var command = new Command("pytorch", "PyTorch eager CapsNet vs the trainer's TorchSharp model vs ONNX Runtime: same-function check, "
                                              + "training step and inference images/s, one run, same threads")
         {
-            Python, Script, Batches, Steps, WarmUp, InferenceBatches, InferenceReps, Model, MaxOthers, MaxRetakes, Out,
+            Python, Script, Batches, Steps, WarmUp, InferenceBatches, InferenceReps, Model, MaxOthers, MaxRetakes, CheckOnly, Out,
             TrainingBenchmarkCommand.Threads, TrainingBenchmarkCommand.DataDir, TrainingBenchmarkCommand.NoDownload, TrainingBenchmarkCommand.Seed,
         };
         command.SetAction(RunAsync);
@@ -124,6 +125,11 @@ public static class PyTorchBenchmarkCommand
                 Emit($"**PyTorch eager is NOT the same function as the trainer's model ({verdict.Reason}); its rows are not timed.**\n");
                 if (result.GetValue(Out) is { } failed) await File.WriteAllTextAsync(failed, report.ToString(), cancellationToken);
                 return 1;
+            }
+            if (result.GetValue(CheckOnly))
+            {
+                if (result.GetValue(Out) is { } checkedOnly) await File.WriteAllTextAsync(checkedOnly, report.ToString(), cancellationToken);
+                return 0;
             }
 
             // 2. Training steps.

@@ -41,7 +41,7 @@ public sealed record SameFunction(PythonResult Check, string WorstParameter, dou
     {
         var gradients = Check.Gradients ?? [];
         string Gradient(string name) => gradients.TryGetValue(name, out var g) ? PyTorchBenchmarkCommand.Sci(g.RelNormDiff) : "–";
-        var table = new MarkdownTable("max |Δ lengths|", "max |Δ reconstruction|", "|Δ loss|", "‖Δ∇conv1.weight‖ / ‖∇‖",
+        var table = new MarkdownTable(@"max \|Δ lengths\|", @"max \|Δ reconstruction\|", @"\|Δ loss\|", "‖Δ∇conv1.weight‖ / ‖∇‖",
                                       "‖Δ∇digitCaps.weights‖ / ‖∇‖", "worst ‖Δ∇‖ / ‖∇‖ (parameter)", "same function?");
         table.Add(PyTorchBenchmarkCommand.Sci(Check.LengthsMaxAbsDiff), PyTorchBenchmarkCommand.Sci(Check.ReconstructionMaxAbsDiff),
                   PyTorchBenchmarkCommand.Sci(Check.LossAbsDiff), Gradient(Shown[0]), Gradient(Shown[1]),
