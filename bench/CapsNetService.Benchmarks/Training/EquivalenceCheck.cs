@@ -18,8 +18,15 @@ public static class EquivalenceCheck
         /// <summary>float32 summation orders differ between implementations (differences of ~1e-6 here); a real
         /// difference in the maths shows far above these bounds (routing's softmax over the inputs instead of the
         /// parents: lengths off by 6e-4 at initialisation, where all capsules are short, and the gradient by 100 %).</summary>
-        public bool Agrees => LengthsDiff < 1e-4 && ReconstructionDiff < 1e-4 && LossDiff < 1e-4 && GradientRelDiff < 1e-3;
+        public bool Agrees => LengthsDiff < OutputTolerance && ReconstructionDiff < OutputTolerance && LossDiff < OutputTolerance
+                              && GradientRelDiff < GradientTolerance;
     }
+
+    /// <summary>Largest absolute difference in lengths, reconstruction and loss that still counts as the same function.</summary>
+    public const double OutputTolerance = 1e-4;
+
+    /// <summary>Largest ‖Δ gradient‖ / ‖gradient‖ that still counts as the same function.</summary>
+    public const double GradientTolerance = 1e-3;
 
     public static Result Compare(Implementation candidate, Implementation reference, MnistSet data, int batch = 8)
     {
