@@ -7,7 +7,8 @@ namespace CapsNetService.Inference.Api.Models;
 /// models folder for a new <see cref="ModelContract.ModelFileName"/> and has the <see cref="ModelReloader"/> load it.
 /// A <see cref="FileSystemWatcher"/> reacts at once; a poll every <see cref="InferenceOptions.ReloadPollSeconds"/>
 /// compares the file's size and time stamp and catches what the watcher misses (network and container volumes, a
-/// folder created after start-up). Only the classifier file triggers a reload: the trainer publishes it last.
+/// folder created after start-up). Only the classifier files trigger a reload: the trainer publishes capsnet.onnx last,
+/// and capsnet.int8.onnx (written by <c>capsnet-train quantize</c> beside a serving model) on its own.
 /// </summary>
 public sealed class ModelDirectoryWatcher(
     ModelReloader reloader, OnnxModelStore store, IOptions<InferenceOptions> options, ILogger<ModelDirectoryWatcher> logger)
@@ -21,7 +22,7 @@ public sealed class ModelDirectoryWatcher(
     private readonly CancellationTokenSource _stopping = new();
     private FileSystemWatcher? _watcher;
     private Task? _loop;
-    private (long Length, DateTime WrittenUtc)? _lastSeen;
+    private string? _lastSeen;
     private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -109,16 +110,20 @@ public sealed class ModelDirectoryWatcher(
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        if (string.Equals(e.Name, ModelContract.ModelFileName, StringComparison.Ordinal))
-            Signal($"{ModelContract.ModelFileName} {e.ChangeType.ToString().ToLowerInvariant()}");
+        if (e.Name is ModelContract.ModelFileName or ModelContract.Int8ModelFileName)
+            Signal($"{e.Name} {e.ChangeType.ToString().ToLowerInvariant()}");
     }
 
     private void Signal(string trigger) => _signals.Writer.TryWrite(trigger);
 
-    private (long Length, DateTime WrittenUtc)? Stamp()
+    /// <summary>The classifier files' sizes and time stamps, null when capsnet.onnx is missing.</summary>
+    private string? Stamp()
     {
         var file = new FileInfo(Path.Combine(store.Directory, ModelContract.ModelFileName));
-        return file.Exists ? (file.Length, file.LastWriteTimeUtc) : null;
+        var int8 = new FileInfo(Path.Combine(store.Directory, ModelContract.Int8ModelFileName));
+        return file.Exists
+            ? $"{file.Length}@{file.LastWriteTimeUtc.Ticks}+{(int8.Exists ? $"{int8.Length}@{int8.LastWriteTimeUtc.Ticks}" : "-")}"
+            : null;
     }
 
     /// <summary>Stops watching; safe before, after or instead of <see cref="StopAsync"/> (a host may dispose

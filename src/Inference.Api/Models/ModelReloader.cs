@@ -45,9 +45,11 @@ public sealed class ModelReloader(
         }
 
         ModelFile classifier, decoder;
+        Int8Candidate? int8;
         try
         {
             (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory);
+            int8 = loader.ReadInt8(store.Directory);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -55,9 +57,11 @@ public sealed class ModelReloader(
             return "rejected";
         }
 
-        var pair = classifier.Sha256 + "+" + decoder.Sha256;
+        // The int8 file counts too: one written beside a serving model (or removed) is a change.
+        var pair = classifier.Sha256 + "+" + decoder.Sha256 + "+" + int8?.File?.Sha256;
         var current = store.Current;
-        if ((current is not null && current.ClassifierFile.Sha256 == classifier.Sha256 && current.DecoderFile.Sha256 == decoder.Sha256)
+        if ((current is not null && current.ClassifierFile.Sha256 == classifier.Sha256 && current.DecoderFile.Sha256 == decoder.Sha256
+             && current.Int8File?.Sha256 == int8?.File?.Sha256)
             || pair == _lastRejectedPair)
         {
             store.RecordNoChange(now, "unchanged");
@@ -68,13 +72,13 @@ public sealed class ModelReloader(
             classifier.Name, classifier.Sha256[..12], store.Directory, trigger);
         try
         {
-            var model = loader.Load(classifier, decoder);
+            var model = loader.Load(classifier, decoder, int8);
             store.Install(model);
             metrics.RecordReload(loaded: true);
             metrics.SetModelLoaded(true);
             logger.LogInformation(
-                "Model {Version} is serving on {Provider} (loaded and checked in {Milliseconds:F0} ms){Replaced}",
-                model.Version, model.ExecutionProvider, model.LoadDuration.TotalMilliseconds,
+                "Model {Version} is serving on {Provider}, {Precision} (loaded and checked in {Milliseconds:F0} ms){Replaced}",
+                model.Version, model.ExecutionProvider, model.Precision, model.LoadDuration.TotalMilliseconds,
                 current is null ? "" : $"; replaced {current.Version}");
             _lastRejectedPair = null;
             return "loaded";
