@@ -74,15 +74,21 @@ public static class Int8Exporter
 
         var result = Quantize(classifier, train, test, calibrationImages, log);
         var q = result.Quantization;
-        if (!q.Passed)
-            throw new ExportCheckFailedException(
-                $"the int8 graph scores {q.TestAccuracy:P2} on the test set, the float32 graph {q.Fp32TestAccuracy:P2}: it loses more than "
-                + $"{Int8Quantization.MaxAccuracyLoss * 100:0.##} points, so {ModelContract.Int8ModelFileName} was not written");
+        RequirePassed(q);
 
         var described = metadata with { Int8 = q };
         var int8 = OnnxMetadataRewriter.WithMetadata(result.Model, described);
         ModelPublisher.PublishInt8(directory, int8, described);
         return result with { Model = int8 };
+    }
+
+    /// <exception cref="ExportCheckFailedException">The int8 graph loses more than <see cref="Int8Quantization.MaxAccuracyLoss"/>.</exception>
+    public static void RequirePassed(Int8Quantization q)
+    {
+        if (!q.Passed)
+            throw new ExportCheckFailedException(
+                $"the int8 graph scores {q.TestAccuracy:P2} on the test set, the float32 graph {q.Fp32TestAccuracy:P2}: it loses more than "
+                + $"{Int8Quantization.MaxAccuracyLoss * 100:0.##} points, so {ModelContract.Int8ModelFileName} was not written");
     }
 
     /// <summary>The largest and smallest values of the two activations that get a quantization scale, over the images.</summary>
