@@ -158,6 +158,7 @@ public static class InferenceBenchmarkCommand
             }
 
         EmitTables(Emit, rows, checks, decoderRows, torchRows, plan, decoderBatch, imageCount);
+        if (int8Bytes is not null) EmitInterleaved(Emit, Log, classifierBytes, int8Bytes, images, batches, rowSeconds);
         if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
         return 0;
     }
@@ -279,6 +280,47 @@ public static class InferenceBenchmarkCommand
             goals.Add($"best throughput {F1(rate)} images/s at batch {best.Batch} (goal ≥ 250 images/s: {(rate >= 250 ? "met" : "NOT met")})");
         }
         if (goals.Count > 0) Emit($"Goals of issue 6, service configuration (first run): {string.Join("; ", goals)}.\n");
+    }
+
+    /// <summary>fp32 and int8 calls taken in turn (the order swapped every pair), so that both meet the same load from
+    /// other processes on a shared host; the ratio of their medians is then fair even when the absolute times are not.</summary>
+    private static void EmitInterleaved(Action<string> Emit, Action<string> Log, byte[] fp32Bytes, byte[] int8Bytes, float[][] images,
+                                        int[] batches, double rowSeconds)
+    {
+        using var fp32 = new OrtGraphs(OrtConfiguration.Service, fp32Bytes, null);
+        using var int8 = new OrtGraphs(OrtConfiguration.Service, int8Bytes, null);
+        var table = new MarkdownTable("batch", "pairs", "fp32 ms/call median", "int8 ms/call median", "fp32 images/s", "int8 images/s", "int8/fp32");
+        foreach (int batch in batches)
+        {
+            int next = 0;
+            double Time(OrtGraphs graphs)
+            {
+                long start = Stopwatch.GetTimestamp();
+                graphs.Classify(images, next, batch);
+                next = (next + batch) % images.Length;
+                return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+            Time(fp32); Time(int8);
+            var a = new List<double>();
+            var b = new List<double>();
+            var clock = Stopwatch.StartNew();
+            for (int pair = 0; pair < 1000 && (pair < 10 || clock.Elapsed.TotalSeconds < 2 * rowSeconds); pair++)
+            {
+                if (pair % 2 == 0) { a.Add(Time(fp32)); b.Add(Time(int8)); }
+                else { b.Add(Time(int8)); a.Add(Time(fp32)); }
+            }
+            double ma = Median(a), mb = Median(b);
+            Log($"   interleaved batch {batch}: fp32 {ma:F2} ms, int8 {mb:F2} ms over {a.Count} pairs");
+            table.Add(I(batch), I(a.Count), F2(ma), F2(mb), F1(batch / (ma / 1000)), F1(batch / (mb / 1000)), Ratio(ma / mb));
+        }
+        Emit("## Int8 against fp32, interleaved (service settings; one fp32 and one int8 call in turn; nothing thrown away)\n");
+        Emit(table.ToString());
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>Enough calls for about <paramref name="seconds"/>, judged from two untimed calls (5 to 200).</summary>
