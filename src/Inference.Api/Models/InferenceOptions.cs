@@ -2,7 +2,7 @@ namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>
 /// How the model is found and run. Bound from the <c>Inference</c> configuration section; the command line
-/// has short forms (<c>--provider</c>, <c>--model-dir</c>, <c>--threads</c>, see <see cref="Extensions.CommandLineSwitches"/>).
+/// has short forms (<c>--provider</c>, <c>--precision</c>, <c>--model-dir</c>, <c>--threads</c>, see <see cref="Extensions.CommandLineSwitches"/>).
 /// Checked at start-up by <see cref="Validator"/>.
 /// </summary>
 public sealed class InferenceOptions
