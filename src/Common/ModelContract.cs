@@ -39,6 +39,9 @@ public static class ModelContract
     public const string ModelFileName = "capsnet.onnx";
     public const string DecoderFileName = "capsnet.decoder.onnx";
     public const string MetadataFileName = "capsnet.json";
+    /// <summary>Optional: the classifier graph with its two convolutions quantized to int8 (QDQ), for CPU hosts; same
+    /// inputs, outputs and metadata as <see cref="ModelFileName"/>, plus <see cref="ModelMetadata.Int8"/>.</summary>
+    public const string Int8ModelFileName = "capsnet.int8.onnx";
 
     public static readonly long[] ImageShape = [1, ImageSide, ImageSide];
     public static readonly long[] CapsulesShape = [Classes, CapsuleDims];

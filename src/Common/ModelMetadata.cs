@@ -56,6 +56,10 @@ public sealed record ModelMetadata
     /// (<c>capsnet-train calibrate</c>); null for an uncalibrated model, which rejects nothing.</summary>
     [JsonConverter(typeof(EmbeddedJsonConverter<RejectionCalibration>))]
     public RejectionCalibration? Rejection { get; init; }
+    /// <summary>The int8 graph made from this model (<c>capsnet-train quantize</c>) and its measured accuracy; null when
+    /// there is none.</summary>
+    [JsonConverter(typeof(EmbeddedJsonConverter<Int8Quantization>))]
+    public Int8Quantization? Int8 { get; init; }
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {

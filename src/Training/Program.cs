@@ -13,6 +13,7 @@ var root = new RootCommand("CapsNetService trainer: trains the CapsNet of Sabour
     EvaluateCommand.Create(),
     ExportCommand.Create(),
     CalibrateCommand.Create(),
+    QuantizeCommand.Create(),
 };
 
 try

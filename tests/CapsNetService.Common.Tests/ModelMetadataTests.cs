@@ -17,9 +17,14 @@ public sealed class ModelMetadataTests
         SecondsPerEpoch = 61.25,
         TrainingCommand = "capsnet-train --epochs 50 --seed 42",
         InitializedFrom = "model 20261128-e11-c6b2f2ee (11 epochs)",
+        Int8 = new Int8Quantization
+        {
+            TestAccuracy = 0.9968, Fp32TestAccuracy = 0.997, TestImages = 10_000, CalibrationImages = 1000,
+            Calibration = "min/max", QuantizedLayers = ["conv1", "primary"],
+        },
     };
 
-    private static readonly ModelMetadata Minimal = Full with { Seed = null, Device = null, SecondsPerEpoch = null, TrainingCommand = null, InitializedFrom = null };
+    private static readonly ModelMetadata Minimal = Full with { Seed = null, Device = null, SecondsPerEpoch = null, TrainingCommand = null, InitializedFrom = null, Int8 = null };
 
     public static TheoryData<string> Cases => new() { "full", "minimal" };
 
@@ -58,10 +63,14 @@ public sealed class ModelMetadataTests
         Assert.Equal("50", properties["capsnet.epochs"]);
         Assert.Equal("0.9966", properties["capsnet.testAccuracy"]);
         Assert.Equal("cuda", properties["capsnet.device"]);
+        // The int8 section is one property holding its JSON, as the rejection calibration is.
+        Assert.Contains("\"fp32TestAccuracy\"", properties["capsnet.int8"]);
+        Assert.True(Full.Int8!.Passed);
         Assert.Equal("model 20261128-e11-c6b2f2ee (11 epochs)", properties["capsnet.initializedFrom"]);
-        Assert.Equal(13, properties.Count);
+        Assert.Equal(14, properties.Count);
         Assert.False(Minimal.ToProperties().ContainsKey("capsnet.seed"));
         Assert.False(Minimal.ToProperties().ContainsKey("capsnet.initializedFrom"));
+        Assert.False(Minimal.ToProperties().ContainsKey("capsnet.int8"));
     }
 
     [Fact]

@@ -16,19 +16,21 @@ namespace CapsNetService.Benchmarks.Inference;
 /// (p50/p99), throughput at larger batches, the decoder graph at the capsule explorer's batch, for several session
 /// configurations (thread counts, execution mode, graph optimisation level, spinning), each against the service's own
 /// settings measured in the same run (twice: first and last, to show drift). Optionally the TorchSharp forward pass of
-/// the same architecture (the training benchmark's forward-only rows) as a second baseline.
+/// the same architecture (the training benchmark's forward-only rows) as a second baseline. When the int8 graph
+/// (capsnet.int8.onnx) is there, it runs with the service's settings too, and a table puts its images/s beside fp32's.
 /// </summary>
 public static class InferenceBenchmarkCommand
 {
     private static readonly Option<string?> Model = new("--model") { Description = "the classifier graph (default: the repository's models/capsnet.onnx)" };
     private static readonly Option<string?> Decoder = new("--decoder") { Description = "the decoder graph (default: capsnet.decoder.onnx beside --model)" };
+    private static readonly Option<string?> Int8 = new("--int8") { Description = "the int8 classifier graph (default: capsnet.int8.onnx beside --model, when there; 'none' skips it)" };
     private static readonly Option<string> DataDir = new("--data-dir") { Description = "folder with MNIST's test files (t10k-*, .gz or raw)", DefaultValueFactory = _ => "data/mnist" };
     private static readonly Option<int[]> Batches = new("--batch") { Description = "classifier batch sizes (1 gives the latency table)", DefaultValueFactory = _ => [1, 8, 64, 256], AllowMultipleArgumentsPerToken = true };
     private static readonly Option<string[]> Configurations = new("--config") { Description = $"session configurations, in order (the service's is added first and last): {string.Join(", ", OrtConfiguration.All.Select(c => c.Name))}", DefaultValueFactory = _ => OrtConfiguration.All.Select(c => c.Name).ToArray(), AllowMultipleArgumentsPerToken = true };
     private static readonly Option<int> LatencyReps = new("--latency-reps") { Description = "timed calls at batch 1", DefaultValueFactory = _ => 300 };
     private static readonly Option<double> RowSeconds = new("--row-seconds") { Description = "about this long per (configuration, batch) at batches above 1 (5 to 200 calls)", DefaultValueFactory = _ => 2.0 };
     private static readonly Option<int> DecoderBatch = new("--decoder-batch") { Description = "decoder graph batch (0 = skip): the explorer decodes 16 dimensions × 11 steps = 176 in one call", DefaultValueFactory = _ => 176 };
-    private static readonly Option<int[]> TorchBatches = new("--torch-batch") { Description = "batch sizes for the TorchSharp forward-only baseline (needs the training files in --data-dir; none = skip)", DefaultValueFactory = _ => [1, 64], AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<int[]> TorchBatches = new("--torch-batch") { Description = "batch sizes for the TorchSharp forward-only baseline (needs the training files in --data-dir; 0 = skip)", DefaultValueFactory = _ => [1, 64], AllowMultipleArgumentsPerToken = true };
     private static readonly Option<int> TorchReps = new("--torch-reps") { Description = "timed TorchSharp forward passes at batch 1 (a third of it, at least 5, above)", DefaultValueFactory = _ => 50 };
     private static readonly Option<double> MaxOthers = new("--max-others-cores") { Description = "a block of calls during which other processes used more CPU than this (in cores) is thrown away and taken again", DefaultValueFactory = _ => 0.15 };
     private static readonly Option<int> MaxRetakes = new("--max-retakes") { Description = "at most this many retaken blocks per row", DefaultValueFactory = _ => 20 };
@@ -38,11 +40,13 @@ public static class InferenceBenchmarkCommand
     {
         var command = new Command("inference", "ONNX Runtime on the CPU over the shipped model: batch-1 latency, throughput, decoder; session settings compared in one run")
         {
-            Model, Decoder, DataDir, Batches, Configurations, LatencyReps, RowSeconds, DecoderBatch, TorchBatches, TorchReps, MaxOthers, MaxRetakes, Out,
+            Model, Decoder, Int8, DataDir, Batches, Configurations, LatencyReps, RowSeconds, DecoderBatch, TorchBatches, TorchReps, MaxOthers, MaxRetakes, Out,
         };
         command.SetAction(RunAsync);
         return command;
     }
+
+    private const string Int8Label = "service, int8";
 
     private sealed record BatchRow(OrtConfiguration Configuration, string Label, int Batch, BlockTiming Timing);
 
@@ -63,6 +67,10 @@ public static class InferenceBenchmarkCommand
         var named = result.GetValue(Configurations)!.Select(OrtConfiguration.Find).Where(c => c != OrtConfiguration.Service).Distinct().ToList();
         var plan = new List<(OrtConfiguration Configuration, string Label)> { (OrtConfiguration.Service, "service") };
         plan.AddRange(named.Select(c => (c, c.Name)));
+        var int8Path = result.GetValue(Int8) is { } given
+            ? given == "none" ? null : Path.GetFullPath(given)
+            : Path.Combine(Path.GetDirectoryName(modelPath)!, ModelContract.Int8ModelFileName) is var beside && File.Exists(beside) ? beside : null;
+        if (int8Path is not null) plan.Add((OrtConfiguration.Service, Int8Label));
         plan.Add((OrtConfiguration.Service, "service (again, last)"));
 
         var report = new StringBuilder();
@@ -77,6 +85,8 @@ public static class InferenceBenchmarkCommand
         Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
 
         var classifierBytes = await File.ReadAllBytesAsync(modelPath, cancellationToken);
+        var int8Bytes = int8Path is null ? null : await File.ReadAllBytesAsync(int8Path, cancellationToken);
+        if (int8Path is not null) Emit($"Int8 graph: `{int8Path}` ({int8Bytes!.Length / 1e6:F1} MB), run with the service's settings as `{Int8Label}`.\n");
         var decoderBytes = decoderBatch > 0 ? await File.ReadAllBytesAsync(decoderPath, cancellationToken) : null;
         var metadataPath = Path.Combine(Path.GetDirectoryName(modelPath)!, ModelContract.MetadataFileName);
         string version = File.Exists(metadataPath) ? CapsNetService.Common.ModelMetadata.FromJson(await File.ReadAllTextAsync(metadataPath, cancellationToken)).ModelVersion : "unknown";
@@ -99,7 +109,9 @@ public static class InferenceBenchmarkCommand
             cancellationToken.ThrowIfCancellationRequested();
             Log($"== {label}: {configuration.Description}");
             long created = Stopwatch.GetTimestamp();
-            using var graphs = new OrtGraphs(configuration, classifierBytes, decoderBytes);
+            bool int8 = label == Int8Label;
+            // The int8 graph has the same float32 decoder: its decoder row would repeat the service's.
+            using var graphs = new OrtGraphs(configuration, int8 ? int8Bytes! : classifierBytes, int8 ? null : decoderBytes);
             double sessionMs = Stopwatch.GetElapsedTime(created).TotalMilliseconds;
 
             // Same answers? Every configuration classifies the same digits in one call; compared with the first.
@@ -120,7 +132,7 @@ public static class InferenceBenchmarkCommand
                 rows.Add(new BatchRow(configuration, label, batch, timing));
             }
 
-            if (decoderBatch > 0)
+            if (decoderBatch > 0 && !int8)
             {
                 // As the explorer builds them: one image's predicted capsule, the others zero, each of the 16
                 // dimensions moved through 11 offsets from -0.25 to 0.25, repeated up to the batch size.
@@ -135,7 +147,7 @@ public static class InferenceBenchmarkCommand
 
         // TorchSharp's forward pass of the same architecture, each batch in a child process (the training harness's rows).
         var torchRows = new List<RowResult>();
-        var torchBatches = result.GetValue(TorchBatches) ?? [];
+        var torchBatches = (result.GetValue(TorchBatches) ?? []).Where(b => b > 0).ToArray();
         if (torchBatches.Length > 0 && MnistFiles.Find(dataDirectory, MnistFiles.TrainImages) is not null)
             foreach (int batch in torchBatches)
             {
@@ -146,6 +158,7 @@ public static class InferenceBenchmarkCommand
             }
 
         EmitTables(Emit, rows, checks, decoderRows, torchRows, plan, decoderBatch, imageCount);
+        if (int8Bytes is not null) EmitInterleaved(Emit, Log, classifierBytes, int8Bytes, images, batches, rowSeconds);
         if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
         return 0;
     }
@@ -239,6 +252,23 @@ public static class InferenceBenchmarkCommand
             Emit(torch.ToString());
         }
 
+        if (rows.Any(r => r.Label == Int8Label))
+        {
+            Emit("## Int8 against fp32: images/s by batch size (service settings; int8/fp32 = fp32 median call time ÷ int8's)\n");
+            var int8Table = new MarkdownTable("batch", "fp32 images/s", "int8 images/s", "int8/fp32", "fp32 (again, last) images/s");
+            foreach (var row in rows.Where(r => r.Label == Int8Label))
+            {
+                var fp32 = Baseline(row.Batch).Timing.Milliseconds.Median;
+                var again = rows.First(r => r.Label == "service (again, last)" && r.Batch == row.Batch).Timing.Milliseconds.Median;
+                int8Table.Add(I(row.Batch), F1(row.Batch / (fp32 / 1000)), F1(row.Batch / (row.Timing.Milliseconds.Median / 1000)),
+                              Ratio(fp32 / row.Timing.Milliseconds.Median), F1(row.Batch / (again / 1000)));
+            }
+            Emit(int8Table.ToString());
+            var check = checks.First(c => c.Label == Int8Label);
+            Emit($"Int8 digits right on the first {imageCount} test images: {check.Accuracy:P1} (fp32: {checks[0].Accuracy:P1}); "
+                 + "full test set: the accuracies capsnet.json records.\n");
+        }
+
         var service = rows.Where(r => r.Label == "service").ToList();
         var goals = new List<string>();
         if (service.FirstOrDefault(r => r.Batch == 1) is { } single)
@@ -250,6 +280,47 @@ public static class InferenceBenchmarkCommand
             goals.Add($"best throughput {F1(rate)} images/s at batch {best.Batch} (goal ≥ 250 images/s: {(rate >= 250 ? "met" : "NOT met")})");
         }
         if (goals.Count > 0) Emit($"Goals of issue 6, service configuration (first run): {string.Join("; ", goals)}.\n");
+    }
+
+    /// <summary>fp32 and int8 calls taken in turn (the order swapped every pair), so that both meet the same load from
+    /// other processes on a shared host; the ratio of their medians is then fair even when the absolute times are not.</summary>
+    private static void EmitInterleaved(Action<string> Emit, Action<string> Log, byte[] fp32Bytes, byte[] int8Bytes, float[][] images,
+                                        int[] batches, double rowSeconds)
+    {
+        using var fp32 = new OrtGraphs(OrtConfiguration.Service, fp32Bytes, null);
+        using var int8 = new OrtGraphs(OrtConfiguration.Service, int8Bytes, null);
+        var table = new MarkdownTable("batch", "pairs", "fp32 ms/call median", "int8 ms/call median", "fp32 images/s", "int8 images/s", "int8/fp32");
+        foreach (int batch in batches)
+        {
+            int next = 0;
+            double Time(OrtGraphs graphs)
+            {
+                long start = Stopwatch.GetTimestamp();
+                graphs.Classify(images, next, batch);
+                next = (next + batch) % images.Length;
+                return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+            Time(fp32); Time(int8);
+            var a = new List<double>();
+            var b = new List<double>();
+            var clock = Stopwatch.StartNew();
+            for (int pair = 0; pair < 1000 && (pair < 10 || clock.Elapsed.TotalSeconds < 2 * rowSeconds); pair++)
+            {
+                if (pair % 2 == 0) { a.Add(Time(fp32)); b.Add(Time(int8)); }
+                else { b.Add(Time(int8)); a.Add(Time(fp32)); }
+            }
+            double ma = Median(a), mb = Median(b);
+            Log($"   interleaved batch {batch}: fp32 {ma:F2} ms, int8 {mb:F2} ms over {a.Count} pairs");
+            table.Add(I(batch), I(a.Count), F2(ma), F2(mb), F1(batch / (ma / 1000)), F1(batch / (mb / 1000)), Ratio(ma / mb));
+        }
+        Emit("## Int8 against fp32, interleaved (service settings; one fp32 and one int8 call in turn; nothing thrown away)\n");
+        Emit(table.ToString());
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>Enough calls for about <paramref name="seconds"/>, judged from two untimed calls (5 to 200).</summary>

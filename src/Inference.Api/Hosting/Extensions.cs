@@ -17,6 +17,7 @@ public static class Extensions
     public static readonly Dictionary<string, string> CommandLineSwitches = new()
     {
         ["--provider"] = "Inference:Provider",
+        ["--precision"] = "Inference:Precision",
         ["--model-dir"] = "Inference:ModelDirectory",
         ["--threads"] = "Inference:IntraOpThreads",
         ["--max-batch"] = "Uploads:MaxBatchImages",

@@ -13,8 +13,12 @@ public sealed class LoadedModel
 
     public LoadedModel(CapsNetClassifier classifier, CapsNetDecoder decoder, ModelMetadata metadata,
                        ModelFile classifierFile, ModelFile decoderFile, string executionProvider,
-                       string? providerFallbackReason, DateTimeOffset loadedAt, TimeSpan loadDuration)
+                       string? providerFallbackReason, DateTimeOffset loadedAt, TimeSpan loadDuration,
+                       ModelFile? int8File = null, bool int8Serves = false, string? precisionFallbackReason = null)
     {
+        Int8File = int8File is null ? null : new ModelFileSummary(int8File.Name, int8File.Sha256, int8File.Length);
+        Precision = int8Serves ? "int8" : "fp32";
+        PrecisionFallbackReason = precisionFallbackReason;
         Classifier = classifier;
         Decoder = decoder;
         Metadata = metadata;
@@ -34,6 +38,13 @@ public sealed class LoadedModel
     public ModelFileSummary DecoderFile { get; }
     public string ExecutionProvider { get; }
     public string? ProviderFallbackReason { get; }
+    /// <summary>The int8 classifier file the model was loaded with (serving or not, see <see cref="Precision"/>); null when
+    /// there was none or it was not looked at (<c>Inference:Precision=fp32</c>).</summary>
+    public ModelFileSummary? Int8File { get; }
+    /// <summary><c>int8</c> or <c>fp32</c>: the classifier graph that runs (the decoder is always float32).</summary>
+    public string Precision { get; }
+    /// <summary>Why the float32 graph runs although Inference:Precision=auto would take the int8 one; null otherwise.</summary>
+    public string? PrecisionFallbackReason { get; }
     public DateTimeOffset LoadedAt { get; }
     public TimeSpan LoadDuration { get; }
 

@@ -54,13 +54,17 @@ public static partial class ModelApi
             ExecutionProvider = model?.ExecutionProvider,
             RequestedProvider = options.Value.ProviderPreference.ToString().ToLowerInvariant(),
             ProviderFallbackReason = model?.ProviderFallbackReason,
+            Precision = model?.Precision,
+            RequestedPrecision = options.Value.PrecisionPreference.ToString().ToLowerInvariant(),
+            PrecisionFallbackReason = model?.PrecisionFallbackReason,
             LoadedAt = model?.LoadedAt,
             LoadMilliseconds = model is null ? null : Math.Round(model.LoadDuration.TotalMilliseconds, 1),
             Files = model is null
                 ? null
                 : new ModelFilesInfo(
                     new ModelFileInfo(model.ClassifierFile.Name, model.ClassifierFile.Sha256, model.ClassifierFile.Bytes),
-                    new ModelFileInfo(model.DecoderFile.Name, model.DecoderFile.Sha256, model.DecoderFile.Bytes)),
+                    new ModelFileInfo(model.DecoderFile.Name, model.DecoderFile.Sha256, model.DecoderFile.Bytes),
+                    model.Precision == "int8" && model.Int8File is { } int8 ? new ModelFileInfo(int8.Name, int8.Sha256, int8.Bytes) : null),
             Reload = new ModelReloadInfo
             {
                 LastAttemptAt = reload.LastAttemptAt,
@@ -99,7 +103,7 @@ public static partial class ModelApi
 
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(store.Current is { } model
-                ? HealthCheckResult.Healthy($"model {model.Version} is serving on {model.ExecutionProvider}")
+                ? HealthCheckResult.Healthy($"model {model.Version} is serving on {model.ExecutionProvider} ({model.Precision})")
                 : HealthCheckResult.Unhealthy("no model is loaded; GET /model says why"));
     }
 
@@ -153,6 +157,19 @@ public sealed class ModelResponse
     /// <example>CUDA execution provider libraries could not be loaded</example>
     public string? ProviderFallbackReason { get; init; }
 
+    /// <summary>The classifier graph that runs: int8 (capsnet.int8.onnx, its convolutions on integers, CPU provider) or
+    /// fp32. The decoder is float32 either way.</summary>
+    /// <example>int8</example>
+    public string? Precision { get; init; }
+
+    /// <summary>The configured choice: auto, fp32 or int8.</summary>
+    /// <example>auto</example>
+    public required string RequestedPrecision { get; init; }
+
+    /// <summary>Why the float32 graph runs although Inference:Precision=auto would take the int8 one, or null.</summary>
+    /// <example>capsnet.int8.onnx is missing from the models folder</example>
+    public string? PrecisionFallbackReason { get; init; }
+
     /// <summary>When the serving model was loaded (UTC).</summary>
     public DateTimeOffset? LoadedAt { get; init; }
 
@@ -172,8 +189,8 @@ public sealed class ModelResponse
     public ModelResponse? Overlapping { get; init; }
 }
 
-/// <summary>The two graph files of the serving model.</summary>
-public sealed record ModelFilesInfo(ModelFileInfo Classifier, ModelFileInfo Decoder);
+/// <summary>The graph files of the serving model; <paramref name="Int8Classifier"/> when the int8 graph runs.</summary>
+public sealed record ModelFilesInfo(ModelFileInfo Classifier, ModelFileInfo Decoder, ModelFileInfo? Int8Classifier = null);
 
 /// <summary>A model file by name (never its folder), content hash and size.</summary>
 public sealed record ModelFileInfo(string Name, string Sha256, long Bytes);

@@ -8,7 +8,8 @@ namespace CapsNetService.Inference.Api.Models;
 /// <see cref="MultiMnistContract.ModelFileName"/>: one watcher per kind) and has its <see cref="ModelReloader"/> load it.
 /// A <see cref="FileSystemWatcher"/> reacts at once; a poll every <see cref="InferenceOptions.ReloadPollSeconds"/>
 /// compares the file's size and time stamp and catches what the watcher misses (network and container volumes, a
-/// folder created after start-up). Only the classifier file triggers a reload: the trainer publishes it last.
+/// folder created after start-up). Only the classifier files trigger a reload: the trainer publishes capsnet.onnx last,
+/// and capsnet.int8.onnx (written by <c>capsnet-train quantize</c> beside a serving model) on its own.
 /// </summary>
 public sealed class ModelDirectoryWatcher(
     ModelReloader reloader, OnnxModelStore store, IOptions<InferenceOptions> options, ILogger<ModelDirectoryWatcher> logger)
@@ -22,7 +23,7 @@ public sealed class ModelDirectoryWatcher(
     private readonly CancellationTokenSource _stopping = new();
     private FileSystemWatcher? _watcher;
     private Task? _loop;
-    private (long Length, DateTime WrittenUtc)? _lastSeen;
+    private string? _lastSeen;
     private int _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -110,16 +111,21 @@ public sealed class ModelDirectoryWatcher(
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
-        if (string.Equals(e.Name, store.Kind.ModelFileName, StringComparison.Ordinal))
-            Signal($"{store.Kind.ModelFileName} {e.ChangeType.ToString().ToLowerInvariant()}");
+        if (string.Equals(e.Name, store.Kind.ModelFileName, StringComparison.Ordinal)
+            || (store.Kind == ModelKindContract.Mnist && string.Equals(e.Name, ModelContract.Int8ModelFileName, StringComparison.Ordinal)))
+            Signal($"{e.Name} {e.ChangeType.ToString().ToLowerInvariant()}");
     }
 
     private void Signal(string trigger) => _signals.Writer.TryWrite(trigger);
 
-    private (long Length, DateTime WrittenUtc)? Stamp()
+    /// <summary>The classifier files' sizes and time stamps (the MNIST kind's int8 graph included), null when the kind's model file is missing.</summary>
+    private string? Stamp()
     {
         var file = new FileInfo(Path.Combine(store.Directory, store.Kind.ModelFileName));
-        return file.Exists ? (file.Length, file.LastWriteTimeUtc) : null;
+        var int8 = store.Kind == ModelKindContract.Mnist ? new FileInfo(Path.Combine(store.Directory, ModelContract.Int8ModelFileName)) : null;
+        return file.Exists
+            ? $"{file.Length}@{file.LastWriteTimeUtc.Ticks}+{(int8 is { Exists: true } ? $"{int8.Length}@{int8.LastWriteTimeUtc.Ticks}" : "-")}"
+            : null;
     }
 
     /// <summary>Stops watching; safe before, after or instead of <see cref="StopAsync"/> (a host may dispose

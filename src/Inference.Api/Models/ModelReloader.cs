@@ -49,9 +49,11 @@ public sealed class ModelReloader(
         }
 
         ModelFile classifier, decoder;
+        Int8Candidate? int8;
         try
         {
             (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory, kind);
+            int8 = kind == ModelKindContract.Mnist ? loader.ReadInt8(store.Directory) : null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -59,9 +61,11 @@ public sealed class ModelReloader(
             return "rejected";
         }
 
-        var pair = classifier.Sha256 + "+" + decoder.Sha256;
+        // The int8 file counts too: one written beside a serving model (or removed) is a change.
+        var pair = classifier.Sha256 + "+" + decoder.Sha256 + "+" + int8?.File?.Sha256;
         var current = store.Current;
-        if ((current is not null && current.ClassifierFile.Sha256 == classifier.Sha256 && current.DecoderFile.Sha256 == decoder.Sha256)
+        if ((current is not null && current.ClassifierFile.Sha256 == classifier.Sha256 && current.DecoderFile.Sha256 == decoder.Sha256
+             && current.Int8File?.Sha256 == int8?.File?.Sha256)
             || pair == _lastRejectedPair)
         {
             store.RecordNoChange(now, "unchanged");
@@ -72,14 +76,14 @@ public sealed class ModelReloader(
             classifier.Name, classifier.Sha256[..12], store.Directory, trigger);
         try
         {
-            var model = loader.Load(classifier, decoder, kind);
+            var model = loader.Load(classifier, decoder, kind, int8);
             store.Install(model);
             metrics.RecordReload(loaded: true);
             // The gauge is the readiness model's: the MNIST one.
             if (IsMnist) metrics.SetModelLoaded(true);
             logger.LogInformation(
-                "Model {Version} is serving on {Provider} (loaded and checked in {Milliseconds:F0} ms){Replaced}",
-                model.Version, model.ExecutionProvider, model.LoadDuration.TotalMilliseconds,
+                "Model {Version} is serving on {Provider}, {Precision} (loaded and checked in {Milliseconds:F0} ms){Replaced}",
+                model.Version, model.ExecutionProvider, model.Precision, model.LoadDuration.TotalMilliseconds,
                 current is null ? "" : $"; replaced {current.Version}");
             _lastRejectedPair = null;
             return "loaded";

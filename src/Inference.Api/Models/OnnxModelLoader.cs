@@ -8,9 +8,32 @@ namespace CapsNetService.Inference.Api.Models;
 /// Turns the files of a models folder into a <see cref="LoadedModel"/>, or refuses them: both graphs must load,
 /// keep the <see cref="ModelContract"/> on their kind's image side (<see cref="ModelKindContract"/>), carry
 /// <see cref="ModelMetadata"/> of that kind from the same checkpoint, and pass the <see cref="SmokeTest"/>. Nothing half-made escapes: a refused pair's sessions are disposed.
+/// <para>The MNIST classifier that runs follows <c>Inference:Precision</c>: the int8 graph (<see cref="ModelContract.Int8ModelFileName"/>,
+/// always on the CPU provider) when it is wanted, loads, keeps the contract, comes from the same checkpoint and its
+/// metadata says it passed its accuracy check; with <c>auto</c> only when the decoder landed on the CPU provider too,
+/// and any problem with it means the float32 graph, with a log line. The MultiMNIST model has no int8 graph.</para>
 /// </summary>
-public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider clock)
+public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider clock,
+                                    IOptions<InferenceOptions>? options = null, ILogger<OnnxModelLoader>? logger = null)
 {
+    private readonly ModelPrecision _precision = options?.Value.PrecisionPreference ?? ModelPrecision.Fp32;
+    private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>The int8 graph of <paramref name="directory"/> as <c>Inference:Precision</c> wants it: null with
+    /// <c>fp32</c>; otherwise the file, or why it cannot be read.</summary>
+    public Int8Candidate? ReadInt8(string directory)
+    {
+        if (_precision == ModelPrecision.Fp32) return null;
+        try
+        {
+            return new Int8Candidate(ModelFile.Read(directory, ModelContract.Int8ModelFileName), null);
+        }
+        catch (ModelRejectedException e)
+        {
+            return new Int8Candidate(null, e.Message);
+        }
+    }
+
     /// <summary>Reads the classifier and decoder files of <paramref name="directory"/> (of <paramref name="kind"/>; null: MNIST).</summary>
     /// <exception cref="ModelRejectedException">A file is missing or unreadable.</exception>
     public static (ModelFile Classifier, ModelFile Decoder) ReadFiles(string directory, ModelKindContract? kind = null)
@@ -21,7 +44,8 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
 
     /// <param name="kind">The kind the files must be; null: MNIST.</param>
     /// <exception cref="ModelRejectedException">The pair cannot be served; the message says why.</exception>
-    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile, ModelKindContract? kind = null)
+    /// <param name="int8">The MNIST model's int8 graph (<see cref="ReadInt8"/>), when one was read.</param>
+    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile, ModelKindContract? kind = null, Int8Candidate? int8 = null)
     {
         kind ??= ModelKindContract.Mnist;
         var started = Stopwatch.GetTimestamp();
@@ -30,28 +54,50 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         CapsNetDecoder? decoder = null;
         try
         {
-            classifierSession = sessions.Create(classifierFile.Bytes, classifierFile.Name);
-            ContractCheck.CheckClassifier(classifierSession.Session, kind);
+            // The decoder first: the provider it lands on decides whether `auto` may take the int8 classifier.
             decoderSession = sessions.Create(decoderFile.Bytes, decoderFile.Name);
             ContractCheck.CheckDecoder(decoderSession.Session, kind);
-
-            var metadata = ReadMetadata(classifierSession.Session, classifierFile.Name);
             var decoderMetadata = ReadMetadata(decoderSession.Session, decoderFile.Name);
-            if (!string.Equals(metadata.CheckpointSha256, decoderMetadata.CheckpointSha256, StringComparison.OrdinalIgnoreCase))
-                throw new ModelRejectedException(
-                    $"{decoderFile.Name} comes from checkpoint {Short(decoderMetadata.CheckpointSha256)} but {classifierFile.Name} "
-                    + $"from {Short(metadata.CheckpointSha256)}: the pair does not belong together");
+
+            ModelFile? int8File = null;
+            string? precisionFallback = null;
+            ModelMetadata metadata;
+            if (kind == ModelKindContract.Mnist && Int8Wanted(decoderSession, int8, out precisionFallback))
+            {
+                try
+                {
+                    (classifierSession, metadata) = LoadInt8(int8!, decoderMetadata);
+                    int8File = int8!.File;
+                }
+                catch (ModelRejectedException e) when (_precision == ModelPrecision.Auto)
+                {
+                    precisionFallback = e.Message;
+                    _logger.LogWarning("Inference:Precision=auto: not serving {File}, the float32 graph runs instead: {Reason}",
+                                       ModelContract.Int8ModelFileName, e.Message);
+                }
+            }
+            if (int8File is null)
+            {
+                classifierSession = sessions.Create(classifierFile.Bytes, classifierFile.Name);
+                ContractCheck.CheckClassifier(classifierSession.Session, kind, classifierFile.Name);
+                metadata = ReadMetadata(classifierSession.Session, classifierFile.Name);
+                RequireSameCheckpoint(metadata, classifierFile.Name, decoderMetadata, decoderFile.Name);
+            }
+            else
+            {
+                metadata = decoderMetadata with { Int8 = ReadMetadata(classifierSession!.Session, int8File.Name).Int8 };
+            }
             if (metadata.KindOrDefault != kind.Kind)
                 throw new ModelRejectedException(
                     $"{classifierFile.Name} says it is a '{metadata.KindOrDefault}' model; {kind.ModelFileName} must be a '{kind.Kind}' model");
 
-            classifier = new CapsNetClassifier(classifierSession.Session, metadata.Rejection?.Rule, kind);
+            classifier = new CapsNetClassifier(classifierSession!.Session, metadata.Rejection?.Rule, kind);
             decoder = new CapsNetDecoder(decoderSession.Session, kind);
             SmokeTest.Run(classifier, decoder);
 
             return new LoadedModel(classifier, decoder, metadata, classifierFile, decoderFile,
-                classifierSession.ExecutionProvider, classifierSession.FallbackReason, clock.GetUtcNow(),
-                Stopwatch.GetElapsedTime(started));
+                classifierSession.ExecutionProvider, classifierSession.FallbackReason ?? decoderSession.FallbackReason, clock.GetUtcNow(),
+                Stopwatch.GetElapsedTime(started), int8?.File, int8File is not null, precisionFallback);
         }
         catch
         {
@@ -60,6 +106,64 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             if (decoder is not null) decoder.Dispose(); else decoderSession?.Session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Whether to try the int8 graph; when not, with <c>auto</c>, why not (for GET /model).</summary>
+    /// <exception cref="ModelRejectedException"><c>int8</c> is required but there is no int8 file.</exception>
+    private bool Int8Wanted(OnnxSessionFactory.CreatedSession decoderSession, Int8Candidate? int8, out string? whyNot)
+    {
+        whyNot = null;
+        switch (_precision)
+        {
+            case ModelPrecision.Fp32:
+                return false;
+            case ModelPrecision.Int8 when int8?.File is null:
+                throw new ModelRejectedException(
+                    $"Inference:Precision=int8 but {int8?.Problem ?? ModelContract.Int8ModelFileName + " was not read"}; "
+                    + $"write it with `capsnet-train quantize`, or set Inference:Precision to auto or fp32");
+            case ModelPrecision.Int8:
+                return true;
+        }
+        if (decoderSession.ExecutionProvider != OnnxSessionFactory.CpuProvider)
+            whyNot = $"the model runs on {decoderSession.ExecutionProvider}; the int8 graph is for the CPU provider";
+        else if (int8?.File is null)
+            whyNot = int8?.Problem ?? $"{ModelContract.Int8ModelFileName} was not read";
+        if (whyNot is null) return true;
+        _logger.LogInformation("Inference:Precision=auto: the float32 graph runs ({Reason})", whyNot);
+        return false;
+    }
+
+    /// <exception cref="ModelRejectedException">The int8 graph cannot be served.</exception>
+    private (OnnxSessionFactory.CreatedSession Session, ModelMetadata Metadata) LoadInt8(Int8Candidate int8, ModelMetadata decoderMetadata)
+    {
+        var file = int8.File!;
+        var created = sessions.CreateOnCpu(file.Bytes, file.Name);
+        try
+        {
+            ContractCheck.CheckClassifier(created.Session, ModelKindContract.Mnist, file.Name);
+            var metadata = ReadMetadata(created.Session, file.Name);
+            RequireSameCheckpoint(metadata, file.Name, decoderMetadata, ModelContract.DecoderFileName);
+            if (metadata.Int8 is not { } q)
+                throw new ModelRejectedException($"{file.Name} carries no int8 accuracy check in its metadata; write it with `capsnet-train quantize`");
+            if (!q.Passed)
+                throw new ModelRejectedException(
+                    $"{file.Name} scored {q.TestAccuracy:P2} on the test set against the float32 graph's {q.Fp32TestAccuracy:P2}: "
+                    + $"more than {Int8Quantization.MaxAccuracyLoss * 100:0.##} points lost");
+            return (created, metadata);
+        }
+        catch
+        {
+            created.Session.Dispose();
+            throw;
+        }
+    }
+
+    private static void RequireSameCheckpoint(ModelMetadata metadata, string fileName, ModelMetadata decoderMetadata, string decoderFileName)
+    {
+        if (!string.Equals(metadata.CheckpointSha256, decoderMetadata.CheckpointSha256, StringComparison.OrdinalIgnoreCase))
+            throw new ModelRejectedException(
+                $"{decoderFileName} comes from checkpoint {Short(decoderMetadata.CheckpointSha256)} but {fileName} "
+                + $"from {Short(metadata.CheckpointSha256)}: the pair does not belong together");
     }
 
     private static ModelMetadata ReadMetadata(InferenceSession session, string fileName)
@@ -97,9 +201,8 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         private static readonly int[] CapsulesShape = [-1, ModelContract.Classes, ModelContract.CapsuleDims];
 
         /// <exception cref="ModelRejectedException">The classifier graph breaks the contract.</exception>
-        public static void CheckClassifier(InferenceSession session, ModelKindContract kind)
+        public static void CheckClassifier(InferenceSession session, ModelKindContract kind, string file)
         {
-            var file = kind.ModelFileName;
             Require(file, "input", session.InputMetadata, ModelContract.ImageInput, ImageShape(kind));
             Require(file, "output", session.OutputMetadata, ModelContract.ProbabilitiesOutput, ProbabilitiesShape);
             Require(file, "output", session.OutputMetadata, ModelContract.CapsulesOutput, CapsulesShape);
@@ -230,3 +333,6 @@ public sealed class ModelRejectedException : Exception
 
     public ModelRejectedException(string message, Exception innerException) : base(message, innerException) { }
 }
+
+/// <summary>The int8 classifier file, or why it could not be read (missing, unreadable).</summary>
+public sealed record Int8Candidate(ModelFile? File, string? Problem);

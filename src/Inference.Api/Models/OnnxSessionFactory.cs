@@ -107,6 +107,10 @@ public sealed class OnnxSessionFactory
         return new CreatedSession(cpuSession, CpuProvider, reason);
     }
 
+    /// <summary>A session on the CPU provider whatever the preference (the int8 graph: its integer kernels are the CPU provider's).</summary>
+    /// <exception cref="ModelRejectedException">The model does not load.</exception>
+    public CreatedSession CreateOnCpu(byte[] model, string fileName) => new(CreateCpuSession(model, fileName), CpuProvider, null);
+
     private InferenceSession CreateCpuSession(byte[] model, string fileName)
     {
         using var sessionOptions = NewSessionOptions();

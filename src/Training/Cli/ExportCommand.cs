@@ -15,12 +15,16 @@ public static class ExportCommand
         Description = $"where to publish: a models folder, or a path ending in {ModelContract.ModelFileName} (its folder is used)",
         DefaultValueFactory = _ => "models",
     };
+    private static readonly Option<bool> Int8 = new("--int8")
+    {
+        Description = $"also write {ModelContract.Int8ModelFileName} (as `quantize` does; needs the MNIST training and test sets in --data-dir)",
+    };
 
     public static Command Create()
     {
         var command = new Command("export", "Export a checkpoint to ONNX and publish it atomically into a models folder")
         {
-            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir, CommonOptions.TritonRepository,
+            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir, CommonOptions.TritonRepository, Int8, QuantizeCommand.CalibrationImages,
         };
         command.SetAction(result =>
         {
@@ -39,6 +43,12 @@ public static class ExportCommand
                                              calibrationTrain: both?.Train, log: progress.Log);
             progress.Exported(export);
             if (export.Metadata.Rejection is { } rejection) CalibrateCommand.Print(rejection);
+            if (result.GetValue(Int8))
+            {
+                if (both is not { } sets) throw new ArgumentException($"--int8 needs the MNIST training and test sets in {dataDir}");
+                if (export.Directories.Count == 0) Console.WriteLine("int8: the folder kept its better model; it is quantized instead");
+                QuantizeCommand.Publish(directory, sets.Train, sets.Test, result.GetValue(QuantizeCommand.CalibrationImages), progress.Log);
+            }
             // The folder's model: the one just exported, or the better one --only-if-better kept there.
             if (result.GetValue(CommonOptions.TritonRepository) is { } triton)
                 Console.WriteLine($"Triton model repository: {TritonRepository.Write(triton, directory)}");

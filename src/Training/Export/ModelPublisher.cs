@@ -35,11 +35,32 @@ public static class ModelPublisher
             staged.Add(Stage(directory, ModelContract.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
             staged.Add(Stage(directory, ModelContract.ModelFileName, classifier));
             foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
+            // An int8 graph there belongs to the model just replaced (the service would refuse it anyway).
+            File.Delete(Path.Combine(directory, ModelContract.Int8ModelFileName));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             foreach (var (temp, _) in staged) TryDelete(temp);
             throw new IOException($"cannot publish the model into {directory}: {e.Message}; the models already there are unchanged", e);
+        }
+    }
+
+    /// <summary>Publishes an int8 classifier beside the float32 model: the int8 file first, then capsnet.json with its
+    /// figures; the float32 files are not touched.</summary>
+    public static void PublishInt8(string directory, byte[] int8Classifier, ModelMetadata metadata)
+    {
+        TemporaryFiles.DeleteStale(directory, StaleAfter);
+        var staged = new List<(string Temp, string Final)>();
+        try
+        {
+            staged.Add(Stage(directory, ModelContract.Int8ModelFileName, int8Classifier));
+            staged.Add(Stage(directory, ModelContract.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
+            foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            foreach (var (temp, _) in staged) TryDelete(temp);
+            throw new IOException($"cannot publish the int8 model into {directory}: {e.Message}; the models already there are unchanged", e);
         }
     }
 

@@ -23,6 +23,28 @@ public sealed class OptionsValidationTests
         Assert.Contains("auto, cuda or cpu", result.FailureMessage);
     }
 
+    [Theory]
+    [InlineData("bf16", "cpu", "Inference:Precision (--precision) must be auto, fp32 or int8; got 'bf16'")]
+    [InlineData("", "cpu", "Inference:Precision (--precision) must be auto, fp32 or int8")]
+    [InlineData("int8", "cuda", "Inference:Precision=int8 runs on the CPU provider")]
+    public void A_precision_that_cannot_work_is_named(string precision, string provider, string message)
+    {
+        var result = new InferenceOptions.Validator().Validate(null, new InferenceOptions { Precision = precision, Provider = provider });
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("auto", "auto", ModelPrecision.Auto)]
+    [InlineData("INT8", "cpu", ModelPrecision.Int8)]
+    [InlineData("fp32", "cuda", ModelPrecision.Fp32)]
+    public void A_precision_that_can_work_is_accepted(string precision, string provider, ModelPrecision parsed)
+    {
+        var options = new InferenceOptions { Precision = precision, Provider = provider };
+        Assert.True(new InferenceOptions.Validator().Validate(null, options).Succeeded);
+        Assert.Equal(parsed, options.PrecisionPreference);
+    }
+
     [Fact]
     public void Bad_numbers_are_named()
     {

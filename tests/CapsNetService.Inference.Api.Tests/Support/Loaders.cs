@@ -9,7 +9,9 @@ public static class Loaders
         new(Microsoft.Extensions.Options.Options.Create(new InferenceOptions { Provider = provider }),
             NullLogger<OnnxSessionFactory>.Instance);
 
-    public static OnnxModelLoader Loader(string provider = "cpu") => new(Sessions(provider), TimeProvider.System);
+    public static OnnxModelLoader Loader(string provider = "cpu", string precision = "fp32") =>
+        new(Sessions(provider), TimeProvider.System,
+            Microsoft.Extensions.Options.Options.Create(new InferenceOptions { Provider = provider, Precision = precision }));
 
     /// <summary>Loads the test model pair from bytes (written to a temporary folder and read back as the service does).</summary>
     public static LoadedModel Load(byte[] classifier, byte[] decoder, string provider = "cpu")

@@ -18,6 +18,16 @@ public static class ModelVariants
         return model.ToByteArray();
     }
 
+    /// <summary>The same graph without one capsnet.* metadata property.</summary>
+    public static byte[] WithoutProperty(byte[] onnx, string property)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        var keep = model.MetadataProps.Where(p => p.Key != ModelMetadata.KeyPrefix + property).ToList();
+        model.MetadataProps.Clear();
+        model.MetadataProps.AddRange(keep);
+        return model.ToByteArray();
+    }
+
     /// <summary>The same graph without the capsnet.* metadata.</summary>
     public static byte[] WithoutMetadata(byte[] onnx)
     {

@@ -33,6 +33,13 @@ public static class TestModels
     private static readonly Lazy<byte[]> ClassifierBytesLazy = new(() => File.ReadAllBytes(ClassifierPath));
     private static readonly Lazy<byte[]> DecoderBytesLazy = new(() => File.ReadAllBytes(DecoderPath));
 
+    /// <summary>The repository's int8 graph (capsnet.int8.onnx, made from the repository's model by <c>capsnet-train quantize</c>).</summary>
+    public static string Int8Path => Path.Combine(RepositoryModels, ModelContract.Int8ModelFileName);
+    private static readonly Lazy<byte[]> Int8BytesLazy = new(() => File.ReadAllBytes(Int8Path));
+    public static byte[] Int8Bytes => Int8BytesLazy.Value;
+    public static Int8Quantization Int8Metadata() =>
+        ModelMetadata.FromProperties(Onnx.ModelProto.Parser.ParseFrom(Int8Bytes).MetadataProps.ToDictionary(p => p.Key, p => p.Value)).Int8!;
+
     public static byte[] ClassifierBytes => ClassifierBytesLazy.Value;
     public static byte[] DecoderBytes => DecoderBytesLazy.Value;
 
