@@ -49,6 +49,11 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void EpochCompleted(EpochMetrics m, ConfusionMatrix confusion)
     {
+        if (m.ValidationAtLeastOneAccuracy is not null)
+        {
+            AnsiConsole.Write(PairSummary(m));
+            return;
+        }
         var summary = new Table().Border(TableBorder.Rounded).Title($"Epoch {m.Epoch}")
             .AddColumns("", "loss", "accuracy", "error");
         summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", $"{1 - m.TrainAccuracy:P2}");
@@ -60,6 +65,22 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
         summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F0} train images/s, learning rate {m.LearningRate:G4}");
         AnsiConsole.Write(summary);
         AnsiConsole.Write(ConfusionTable(confusion));
+    }
+
+    /// <summary>A MultiMNIST epoch: both-correct and at-least-one accuracies; the test pairs only when evaluated (in
+    /// the epochs that became the best on validation).</summary>
+    private static Table PairSummary(EpochMetrics m)
+    {
+        var summary = new Table().Border(TableBorder.Rounded).Title($"Epoch {m.Epoch}")
+            .AddColumns("", "loss", "both correct", "at least one");
+        summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", "");
+        summary.AddRow("validation", $"{m.ValidationLoss:F5}", $"{m.ValidationAccuracy:P2}", $"{m.ValidationAtLeastOneAccuracy:P2}");
+        if (double.IsNaN(m.TestAccuracy))
+            summary.AddRow("test", "", "[grey]not evaluated: not the best on validation[/]", "");
+        else
+            summary.AddRow("test (best on validation)", $"{m.TestLoss:F5}", $"{m.TestAccuracy:P2}", $"{m.TestAtLeastOneAccuracy:P2}");
+        summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F1} train pairs/s, learning rate {m.LearningRate:G4}");
+        return summary;
     }
 
     public static Table ConfusionTable(ConfusionMatrix confusion)
@@ -87,7 +108,11 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
     {
         if (BestEpoch.Of(result.History) is { } best)
         {
-            if (best.ValidationAccuracy is { } validation)
+            if (best.ValidationAtLeastOneAccuracy is not null)
+                AnsiConsole.MarkupLine($"Best validation both-correct accuracy [green]{best.ValidationAccuracy:P2}[/] at epoch {best.Epoch}; "
+                                       + $"its test pairs (not used to choose): both correct [green]{best.TestAccuracy:P2}[/], "
+                                       + $"at least one {best.TestAtLeastOneAccuracy:P2}.");
+            else if (best.ValidationAccuracy is { } validation)
                 AnsiConsole.MarkupLine($"Best validation accuracy [green]{validation:P2}[/] at epoch {best.Epoch}; its test accuracy "
                                        + $"[green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}).");
             else

@@ -1,4 +1,6 @@
+using CapsNetService.Common.MultiMnist;
 using CapsNetService.Training.Data;
+using CapsNetService.Training.TwoDigits;
 using CapsNetService.Training.Export;
 using static TorchSharp.torch;
 
@@ -20,6 +22,8 @@ public sealed class TrainingRun(TrainOptions options, Device device, ITrainingPr
                                                              progress.Log, cancellationToken);
         progress.Log($"MNIST: {train.Count} training and {test.Count} test images from {Path.GetFullPath(options.DataDir)}");
 
+        if (options.Dataset == TrainingDataset.MultiMnist) return (TrainMultiMnist(train, test), null);
+
         var training = new Trainer(options, device, progress).Run(train, test);
         progress.RunCompleted(training);
         if (options.NoExport) return (training, null);
@@ -33,5 +37,16 @@ public sealed class TrainingRun(TrainOptions options, Device device, ITrainingPr
         progress.Exported(export);
         if (options.TritonRepository is { } triton) progress.Log($"Triton model repository: {TritonRepository.Write(triton, targets[0])}");
         return (training, export);
+    }
+
+    private TrainingResult TrainMultiMnist(Common.Mnist.MnistSet train, Common.Mnist.MnistSet test)
+    {
+        var sets = PairSets.Load(train, test, options);
+        progress.Log($"MultiMNIST: {options.TrainPairs:N0} training pairs per epoch from {MultiMnistSplit.DefaultTrainingDigits:N0} digits, "
+                     + $"{sets.Validation.Length:N0} validation pairs, {sets.Test.Length:N0} test pairs");
+        var training = new PairTrainer(options, device, progress).Run(sets);
+        progress.RunCompleted(training);
+        if (!options.NoExport) progress.Log("The MultiMNIST model is not exported by this build; its checkpoints are in the run folder.");
+        return training;
     }
 }
