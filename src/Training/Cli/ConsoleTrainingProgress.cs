@@ -124,12 +124,17 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void Exported(ExportResult export)
     {
+        var files = ModelFiles.Of(export.Metadata.KindOrDefault);
+        var m = export.Metadata;
         if (export.Directories.Count > 0)
-            AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
-                                   + $"(test accuracy {export.Metadata.TestAccuracy:P2}"
-                                   + (export.Metadata.ValidationAccuracy is { } validation ? $", validation accuracy {validation:P2} on {export.Metadata.ValidationImages} held-out images" : "")
+            AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(m.ModelVersion)}[/] "
+                                   + (m.TestPairs is { } testPairs
+                                       ? $"(both correct {m.TestAccuracy:P2}, at least one {m.TestAtLeastOneAccuracy:P2} on {testPairs:N0} test pairs"
+                                         + (m.ValidationAccuracy is { } pairValidation ? $"; both correct {pairValidation:P2} on {m.ValidationPairs:N0} validation pairs" : "")
+                                       : $"(test accuracy {m.TestAccuracy:P2}"
+                                         + (m.ValidationAccuracy is { } validation ? $", validation accuracy {validation:P2} on {m.ValidationImages} held-out images" : ""))
                                    + $") into {Markup.Escape(string.Join(", ", export.Directories))}: "
-                                   + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
+                                   + $"{files.Model} {export.ClassifierBytes / 1e6:F1} MB, {files.Decoder} {export.DecoderBytes / 1e6:F1} MB");
         foreach (var (directory, published) in export.KeptBetter)
             AnsiConsole.MarkupLine($"[yellow]Not published into {Markup.Escape(directory)}[/]: it holds {Markup.Escape(published.ModelVersion)} "
                                    + $"(test accuracy {published.TestAccuracy:P2}), at least as accurate as {Markup.Escape(export.Metadata.ModelVersion)} "
