@@ -137,7 +137,7 @@ public sealed class PairTrainer(TrainOptions options, Device device, ITrainingPr
             // Best first: if the run dies between the two writes, "last" still names the previous epoch.
             if (best) Checkpoint.Save(bestPath, evaluated, checkpointMetadata, optimizer: null);
             Checkpoint.Save(lastPath, model, checkpointMetadata, optimizer, average?.Model);
-            TrainingReport.Write(runDirectory, run, history, noConfusion, sample: null);
+            TrainingReport.Write(runDirectory, run, history, noConfusion, sample: null, validated.Sample);
             progress.EpochCompleted(metrics, noConfusion);
         }
         return new TrainingResult(runDirectory, bestPath, lastPath, history);
