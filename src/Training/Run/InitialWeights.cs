@@ -3,7 +3,6 @@ using CapsNetService.Training.Export;
 using CapsNetService.Training.Model;
 using TorchSharp;
 using static TorchSharp.torch;
-using CapsNetService.Common;
 
 namespace CapsNetService.Training.Run;
 
@@ -60,6 +59,8 @@ public sealed record InitialWeights(string Path, string Sha256, int Epochs, stri
         if (metadata.Dataset != options.Dataset || metadata.Model != options.Model)
             throw new CheckpointException($"--init-from: {fullPath} holds a {Name(metadata.Dataset)} {Name(metadata.Model)}; "
                                           + $"this run trains a {Name(options.Dataset)} {Name(options.Model)}");
+        // A CapsNet goes through Load, which may change the routing iterations; a CNN's weights load as they are.
+        if (options.Model == ModelChoice.CapsNet) return Load(path, options.Architecture, options.Precision, device);
         var (model, _) = Checkpoint.LoadNetwork(fullPath, device, options.Precision);
         return (model, new InitialWeights(fullPath, Checkpoint.Sha256(fullPath), metadata.Epoch, null));
     }

@@ -41,6 +41,8 @@ public sealed class PairTrainerTests : IDisposable
     {
         var options = Options(ModelChoice.CapsNet, "capsnet") with { WeightAverageDecay = 0.9 };
         var first = Train(options);
+        var firstBest = Path.Combine(folder, "first-best.ckpt");
+        File.Copy(first.BestCheckpoint, firstBest);
 
         var epoch = Assert.Single(first.History);
         Assert.InRange(epoch.ValidationAccuracy!.Value, 0, 1);
@@ -67,6 +69,11 @@ public sealed class PairTrainerTests : IDisposable
         // Test pairs are evaluated only when the epoch became the best on validation.
         Assert.Equal(second.ValidationAccuracy > epoch.ValidationAccuracy, !double.IsNaN(second.TestAccuracy));
         Assert.Contains("validation_at_least_one_accuracy", File.ReadAllText(Path.Combine(resumed.RunDirectory, "metrics.csv")));
+
+        // A new run may start from the kept weights of a run of the same dataset and model.
+        var continued = Train(Options(ModelChoice.CapsNet, "continued") with { Epochs = 2, InitFrom = firstBest });
+        Assert.Equal(2, Assert.Single(continued.History).Epoch);
+        Assert.Equal(1, Checkpoint.ReadMetadata(continued.LastCheckpoint).InitializedFrom!.Epochs);
     }
 
     [Fact]
