@@ -12,6 +12,9 @@ public sealed class MultiMnistSplit
     /// MNIST's 60,000 for training pairs.</summary>
     public const int DefaultHeldOut = 5_000;
 
+    /// <summary>MNIST's training digits less the held-out ones: one training pair per digit is one epoch.</summary>
+    public const int DefaultTrainingDigits = 60_000 - DefaultHeldOut;
+
     private readonly int[] byClass;         // the split's indices, grouped by label
     private readonly int[] classStart = new int[11];
 

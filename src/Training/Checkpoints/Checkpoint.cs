@@ -22,10 +22,17 @@ public static class Checkpoint
     private const string MetaEntry = "meta.json", ModelEntry = "model.bin", OptimizerEntry = "optimizer.bin",
                          AverageEntry = "average.bin";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // MultiMNIST epochs that did not evaluate the test pairs record NaN there.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
-    public static void Save(string path, CapsNet model, CheckpointMetadata metadata, optim.Optimizer? optimizer,
-                            CapsNet? average = null)
+    /// <param name="model">A <see cref="CapsNet"/> or, for MultiMNIST, a <see cref="BaselineCnn"/>, as
+    /// <see cref="CheckpointMetadata.Model"/> says.</param>
+    public static void Save(string path, nn.Module model, CheckpointMetadata metadata, optim.Optimizer? optimizer,
+                            nn.Module? average = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.Write(path, stream =>
@@ -64,7 +71,32 @@ public static class Checkpoint
     {
         using var zip = Open(path);
         var metadata = ReadMetadata(zip, path);
-        var model = new CapsNet(metadata.Architecture, precision);
+        if (metadata.Model != ModelChoice.CapsNet)
+            throw new CheckpointException($"{path} holds the baseline CNN ({metadata.Dataset.ToString().ToLowerInvariant()}), not a CapsNet");
+        return (Load(zip, path, new CapsNet(metadata.Architecture, precision), device), metadata);
+    }
+
+    /// <summary>Loads the weights into a new model of the kind the checkpoint names (<see cref="CheckpointMetadata.Model"/>):
+    /// a <see cref="CapsNet"/> or a <see cref="BaselineCnn"/>.</summary>
+    public static (nn.Module Model, CheckpointMetadata Metadata) LoadNetwork(string path, Device device,
+                                                                           ConvolutionPrecision precision = ConvolutionPrecision.Fp32)
+    {
+        using var zip = Open(path);
+        var metadata = ReadMetadata(zip, path);
+        return (Load(zip, path, CreateNetwork(metadata.Model, metadata.Architecture, precision), device), metadata);
+    }
+
+    /// <summary>A new, randomly initialised network of <paramref name="kind"/> for images of the architecture's side.</summary>
+    public static nn.Module CreateNetwork(ModelChoice kind, CapsNetArchitecture architecture,
+                                          ConvolutionPrecision precision = ConvolutionPrecision.Fp32) => kind switch
+    {
+        ModelChoice.CapsNet => new CapsNet(architecture, precision),
+        ModelChoice.Cnn => new BaselineCnn(architecture.ImageSide, precision: precision),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    private static TModel Load<TModel>(ZipArchive zip, string path, TModel model, Device device) where TModel : nn.Module
+    {
         try
         {
             using var reader = new BinaryReader(Entry(zip, ModelEntry, path));
@@ -73,10 +105,10 @@ public static class Checkpoint
         catch (Exception e) when (e is not CheckpointException)
         {
             model.Dispose();
-            throw new CheckpointException($"{path}: the weights cannot be loaded into a CapsNet ({e.Message})", e);
+            throw new CheckpointException($"{path}: the weights cannot be loaded into a {model.GetName()} ({e.Message})", e);
         }
         model.to(device);
-        return (model, metadata);
+        return model;
     }
 
     /// <summary>Restores Adam's state; false when the checkpoint has none (a "best" checkpoint).</summary>
@@ -91,13 +123,17 @@ public static class Checkpoint
 
     /// <summary>Loads the moving average of the weights into <paramref name="average"/>; false when the checkpoint
     /// has none (its run did not average).</summary>
-    public static bool LoadAverage(string path, CapsNet average)
+    public static bool LoadAverage(string path, CapsNet average) =>
+        LoadAverage(path, average, () => new CapsNet(average.Architecture));
+
+    /// <param name="create">A new model of <paramref name="average"/>'s kind and shape, on the CPU.</param>
+    public static bool LoadAverage(string path, nn.Module average, Func<nn.Module> create)
     {
         using var zip = Open(path);
         if (zip.GetEntry(AverageEntry) is null) return false;
         using var reader = new BinaryReader(Entry(zip, AverageEntry, path));
         // Read on the CPU, then copy into the average wherever it lives.
-        using var loaded = new CapsNet(average.Architecture);
+        using var loaded = create();
         loaded.load(reader);
         loaded.to(average.parameters().First().device);
         average.load_state_dict(loaded.state_dict());

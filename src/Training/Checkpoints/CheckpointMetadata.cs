@@ -13,6 +13,11 @@ public sealed record CheckpointMetadata
     /// <summary>Epochs completed when it was written.</summary>
     public required int Epoch { get; init; }
     public required CapsNetArchitecture Architecture { get; init; }
+    /// <summary>What the weights were trained on; a checkpoint that does not say is MNIST's.</summary>
+    public TrainingDataset Dataset { get; init; } = TrainingDataset.Mnist;
+    /// <summary>The network the weights belong to: a CNN's never load as a CapsNet's. A checkpoint that does not say
+    /// holds a CapsNet.</summary>
+    public ModelChoice Model { get; init; } = ModelChoice.CapsNet;
     /// <summary>The options of the run that wrote it, as recorded (no absolute paths).</summary>
     public required TrainOptions Options { get; init; }
     public required IReadOnlyList<EpochMetrics> History { get; init; }

@@ -49,6 +49,11 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void EpochCompleted(EpochMetrics m, ConfusionMatrix confusion)
     {
+        if (m.ValidationAtLeastOneAccuracy is not null)
+        {
+            AnsiConsole.Write(PairSummary(m));
+            return;
+        }
         var summary = new Table().Border(TableBorder.Rounded).Title($"Epoch {m.Epoch}")
             .AddColumns("", "loss", "accuracy", "error");
         summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", $"{1 - m.TrainAccuracy:P2}");
@@ -60,6 +65,22 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
         summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F0} train images/s, learning rate {m.LearningRate:G4}");
         AnsiConsole.Write(summary);
         AnsiConsole.Write(ConfusionTable(confusion));
+    }
+
+    /// <summary>A MultiMNIST epoch: both-correct and at-least-one accuracies; the test pairs only when evaluated (in
+    /// the epochs that became the best on validation).</summary>
+    private static Table PairSummary(EpochMetrics m)
+    {
+        var summary = new Table().Border(TableBorder.Rounded).Title($"Epoch {m.Epoch}")
+            .AddColumns("", "loss", "both correct", "at least one");
+        summary.AddRow("train", $"{m.TrainLoss:F5}", $"{m.TrainAccuracy:P2}", "");
+        summary.AddRow("validation", $"{m.ValidationLoss:F5}", $"{m.ValidationAccuracy:P2}", $"{m.ValidationAtLeastOneAccuracy:P2}");
+        if (double.IsNaN(m.TestAccuracy))
+            summary.AddRow("test", "", "[grey]not evaluated: not the best on validation[/]", "");
+        else
+            summary.AddRow("test (best on validation)", $"{m.TestLoss:F5}", $"{m.TestAccuracy:P2}", $"{m.TestAtLeastOneAccuracy:P2}");
+        summary.Caption($"{m.EpochSeconds:F1} s, {m.TrainImagesPerSecond:F1} train pairs/s, learning rate {m.LearningRate:G4}");
+        return summary;
     }
 
     public static Table ConfusionTable(ConfusionMatrix confusion)
@@ -87,7 +108,11 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
     {
         if (BestEpoch.Of(result.History) is { } best)
         {
-            if (best.ValidationAccuracy is { } validation)
+            if (best.ValidationAtLeastOneAccuracy is not null)
+                AnsiConsole.MarkupLine($"Best validation both-correct accuracy [green]{best.ValidationAccuracy:P2}[/] at epoch {best.Epoch}; "
+                                       + $"its test pairs (not used to choose): both correct [green]{best.TestAccuracy:P2}[/], "
+                                       + $"at least one {best.TestAtLeastOneAccuracy:P2}.");
+            else if (best.ValidationAccuracy is { } validation)
                 AnsiConsole.MarkupLine($"Best validation accuracy [green]{validation:P2}[/] at epoch {best.Epoch}; its test accuracy "
                                        + $"[green]{best.TestAccuracy:P2}[/] (error {best.TestError:P2}).");
             else
@@ -99,12 +124,17 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void Exported(ExportResult export)
     {
+        var files = ModelFiles.Of(export.Metadata.KindOrDefault);
+        var m = export.Metadata;
         if (export.Directories.Count > 0)
-            AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(export.Metadata.ModelVersion)}[/] "
-                                   + $"(test accuracy {export.Metadata.TestAccuracy:P2}"
-                                   + (export.Metadata.ValidationAccuracy is { } validation ? $", validation accuracy {validation:P2} on {export.Metadata.ValidationImages} held-out images" : "")
+            AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(m.ModelVersion)}[/] "
+                                   + (m.TestPairs is { } testPairs
+                                       ? $"(both correct {m.TestAccuracy:P2}, at least one {m.TestAtLeastOneAccuracy:P2} on {testPairs:N0} test pairs"
+                                         + (m.ValidationAccuracy is { } pairValidation ? $"; both correct {pairValidation:P2} on {m.ValidationPairs:N0} validation pairs" : "")
+                                       : $"(test accuracy {m.TestAccuracy:P2}"
+                                         + (m.ValidationAccuracy is { } validation ? $", validation accuracy {validation:P2} on {m.ValidationImages} held-out images" : ""))
                                    + $") into {Markup.Escape(string.Join(", ", export.Directories))}: "
-                                   + $"{ModelContract.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {ModelContract.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
+                                   + $"{files.Model} {export.ClassifierBytes / 1e6:F1} MB, {files.Decoder} {export.DecoderBytes / 1e6:F1} MB");
         foreach (var (directory, published) in export.KeptBetter)
             AnsiConsole.MarkupLine($"[yellow]Not published into {Markup.Escape(directory)}[/]: it holds {Markup.Escape(published.ModelVersion)} "
                                    + $"(test accuracy {published.TestAccuracy:P2}), at least as accurate as {Markup.Escape(export.Metadata.ModelVersion)} "

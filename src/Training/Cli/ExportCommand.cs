@@ -51,7 +51,9 @@ public static class ExportCommand
             }
             // The folder's model: the one just exported, or the better one --only-if-better kept there.
             if (result.GetValue(CommonOptions.TritonRepository) is { } triton)
-                Console.WriteLine($"Triton model repository: {TritonRepository.Write(triton, directory)}");
+                Console.WriteLine(export.Metadata.KindOrDefault == ModelKinds.Mnist
+                    ? $"Triton model repository: {TritonRepository.Write(triton, directory)}"
+                    : "--triton-repository holds the MNIST model only; not written for a MultiMNIST model.");
             return ExitCodes.Success;
         });
         return command;

@@ -3,6 +3,7 @@ using CapsNetService.Common;
 using CapsNetService.Training.Model;
 using System.Text.Json;
 using CapsNetService.Common.Mnist;
+using CapsNetService.Common.MultiMnist;
 using CapsNetService.Training.Run;
 using Google.Protobuf;
 using Onnx;
@@ -30,19 +31,31 @@ public static class OnnxExporter
                                       bool onlyIfBetter = false, MnistSet? calibrationTrain = null, Action<string>? log = null)
     {
         // Everything that can fail on a bad checkpoint happens before the models folder is touched.
+        var kind = Checkpoint.ReadMetadata(checkpointPath);
+        if (kind.Model != ModelChoice.CapsNet)
+            throw new CheckpointException($"{checkpointPath} holds the baseline CNN, the comparison for the MultiMNIST figures; "
+                                          + "only CapsNet models are exported");
         var (model, checkpoint) = Checkpoint.LoadModel(checkpointPath, CPU);
         using var _ = model;
+        bool pairs = checkpoint.Dataset == TrainingDataset.MultiMnist;
+        if (pairs && checkpoint.History.FirstOrDefault(m => m.Epoch == checkpoint.Epoch) is { } epoch && double.IsNaN(epoch.TestAccuracy))
+            throw new CheckpointException($"{checkpointPath}: epoch {checkpoint.Epoch} was not the best on validation, so its test pairs "
+                                          + $"were not evaluated; export {Trainer.BestCheckpointName}");
         var metadata = Describe(checkpoint, Checkpoint.Sha256(checkpointPath));
         var classifier = ToModel(CapsNetOnnxGraph.BuildClassifier(model), metadata, "CapsNet: image → digit capsules, lengths, reconstruction").ToByteArray();
         var decoder = ToModel(CapsNetOnnxGraph.BuildDecoder(model), metadata, "CapsNet decoder: digit capsules → image").ToByteArray();
 
-        var images = checkSet?.ModelInput(0, Math.Min(CheckImages, checkSet.Count)) ?? RandomImages(CheckImages);
-        var parity = OnnxParityCheck.Compare(model, classifier, decoder, images, images.Length / ModelContract.ImagePixels);
+        int pixels = model.Architecture.ImagePixels;
+        var images = checkSet is null ? RandomImages(CheckImages, pixels)
+                   : pairs ? PairImages(checkSet)
+                   : checkSet.ModelInput(0, Math.Min(CheckImages, checkSet.Count));
+        var parity = OnnxParityCheck.Compare(model, classifier, decoder, images, images.Length / pixels);
         if (!parity.Passed)
             throw new ExportCheckFailedException(
                 $"ONNX Runtime disagrees with TorchSharp on the exported graph ({parity}; tolerance {ParityReport.Tolerance}); nothing was written");
 
-        if (checkSet is not null && calibrationTrain is not null)
+        // The rejection thresholds are calibrated for single MNIST digits only.
+        if (checkSet is not null && calibrationTrain is not null && !pairs)
         {
             metadata = metadata with
             {
@@ -56,7 +69,7 @@ public static class OnnxExporter
         var keptBetter = new List<(string, ModelMetadata)>();
         foreach (var directory in outputDirectories.Select(Path.GetFullPath))
         {
-            if (onlyIfBetter && PublishedMetadata(directory) is { } current && current.TestAccuracy >= metadata.TestAccuracy)
+            if (onlyIfBetter && PublishedMetadata(directory, metadata.KindOrDefault) is { } current && current.TestAccuracy >= metadata.TestAccuracy)
             {
                 keptBetter.Add((directory, current));
                 continue;
@@ -87,14 +100,20 @@ public static class OnnxExporter
     public static ModelMetadata Describe(CheckpointMetadata checkpoint, string sha256)
     {
         var best = checkpoint.History.FirstOrDefault(m => m.Epoch == checkpoint.Epoch) ?? checkpoint.History.LastOrDefault();
+        bool pairs = checkpoint.Dataset == TrainingDataset.MultiMnist;
         return new ModelMetadata
         {
+            // An MNIST model's metadata says no kind, as before there were two.
+            Kind = pairs ? ModelKinds.MultiMnist : null,
+            TestAtLeastOneAccuracy = pairs ? best?.TestAtLeastOneAccuracy : null,
+            TestPairs = pairs ? checkpoint.Options.TestPairs : null,
+            ValidationPairs = pairs ? checkpoint.Options.ValidationPairs : null,
             ModelVersion = $"{checkpoint.SavedAt:yyyyMMdd}-e{checkpoint.Epoch}-{sha256[..8]}",
             TrainedAt = checkpoint.SavedAt,
             Epochs = checkpoint.Epoch,
             TestAccuracy = best?.TestAccuracy ?? 0,
             ValidationAccuracy = best?.ValidationAccuracy,
-            ValidationImages = best?.ValidationAccuracy is null ? null : checkpoint.Options.Validation,
+            ValidationImages = best?.ValidationAccuracy is null || pairs ? null : checkpoint.Options.Validation,
             RoutingIterations = checkpoint.Architecture.RoutingIterations,
             CheckpointSha256 = sha256,
             Producer = Producer.Name,
@@ -108,11 +127,12 @@ public static class OnnxExporter
         };
     }
 
-    /// <summary>The metadata of the model a folder holds; null when it holds none or it cannot be read.</summary>
-    private static ModelMetadata? PublishedMetadata(string directory)
+    /// <summary>The metadata of the model of <paramref name="kind"/> a folder holds; null when it holds none or it cannot be read.</summary>
+    private static ModelMetadata? PublishedMetadata(string directory, string kind)
     {
-        var path = Path.Combine(directory, ModelContract.MetadataFileName);
-        if (!File.Exists(path) || !File.Exists(Path.Combine(directory, ModelContract.ModelFileName))) return null;
+        var files = ModelFiles.Of(kind);
+        var path = Path.Combine(directory, files.Metadata);
+        if (!File.Exists(path) || !File.Exists(Path.Combine(directory, files.Model))) return null;
         try
         {
             return ModelMetadata.FromJson(File.ReadAllText(path));
@@ -123,11 +143,19 @@ public static class OnnxExporter
         }
     }
 
-    private static float[] RandomImages(int count)
+    private static float[] RandomImages(int count, int pixels)
     {
         var random = new Random(0);
-        var images = new float[count * ModelContract.ImagePixels];
+        var images = new float[count * pixels];
         for (int i = 0; i < images.Length; i++) images[i] = random.NextSingle();
         return images;
+    }
+
+    /// <summary>The first <see cref="CheckImages"/> pairs of the fixed MultiMNIST test set (the same split and seed draw
+    /// the same first pairs), rendered from the MNIST test set.</summary>
+    private static float[] PairImages(MnistSet test)
+    {
+        var pairs = MultiMnistSplit.Test(test).Pairs(CheckImages, MultiMnistSets.TestSeed);
+        return MultiMnistRenderer.RenderBatch(test, pairs).Images;
     }
 }

@@ -46,13 +46,29 @@ public sealed class CapsNet : nn.Module<Tensor, Tensor?, CapsNetOutput>
     public override CapsNetOutput forward(Tensor images, Tensor? labels)
     {
         using var scope = NewDisposeScope();
+        var (digits, lengths) = Encode(images);
+        var chosen = labels ?? lengths.argmax(1);
+        var reconstruction = Reconstruct(digits, chosen);
+        return new CapsNetOutput(digits.MoveToOuterDisposeScope(), lengths.MoveToOuterDisposeScope(),
+                                 reconstruction.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The capsule part alone: v [N, 10, 16] and its lengths [N, 10].</summary>
+    public (Tensor Digits, Tensor Lengths) Encode(Tensor images)
+    {
+        using var scope = NewDisposeScope();
         var features = nn.functional.relu(Conv1.forward(images));  // [N, 256, 20, 20] (28 × 28 input)
         var primary = PrimaryCaps.forward(features);                // u: [N, 1152, 8]
         var digits = DigitCaps.forward(primary);                    // v: [N, 10, 16]
         var lengths = Capsules.Length(digits);                      // [N, 10]
-        var chosen = labels ?? lengths.argmax(1);
-        var reconstruction = Decoder.forward(Model.Decoder.Mask(digits, chosen));   // [N, 1, side, side]
-        return new CapsNetOutput(digits.MoveToOuterDisposeScope(), lengths.MoveToOuterDisposeScope(),
-                                 reconstruction.MoveToOuterDisposeScope());
+        return (digits.MoveToOuterDisposeScope(), lengths.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The decoder's image from the capsule of <paramref name="digit"/> ([N] class indices), all others
+    /// masked: [N, 1, side, side]. MultiMNIST reconstructs each of the two digits this way.</summary>
+    public Tensor Reconstruct(Tensor digits, Tensor digit)
+    {
+        using var masked = Model.Decoder.Mask(digits, digit);
+        return Decoder.forward(masked);
     }
 }

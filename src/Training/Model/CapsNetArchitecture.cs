@@ -23,4 +23,8 @@ public sealed record CapsNetArchitecture
 
     /// <summary>The same network on 36×36 MultiMNIST images: PrimaryCaps becomes 32 × 10 × 10 capsules.</summary>
     public static CapsNetArchitecture MultiMnist { get; } = new() { ImageSide = CapsNetService.Common.MultiMnistContract.ImageSide };
+
+    /// <summary>The dataset whose images this architecture takes.</summary>
+    public Run.TrainingDataset Dataset() =>
+        ImageSide == CapsNetService.Common.MultiMnistContract.ImageSide ? Run.TrainingDataset.MultiMnist : Run.TrainingDataset.Mnist;
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using CapsNetService.Training.Run;
 using CapsNetService.Training.Model;
+using CapsNetService.Training.TwoDigits;
 
 namespace CapsNetService.Training.Reporting;
 
@@ -18,6 +19,7 @@ public static class HtmlReport
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <param name="sample">The reconstruction sample whose grid was written, or null when there is none.</param>
+    /// <param name="pairSample">A MultiMNIST run's pairs whose Figure 5 grid was written, or null.</param>
     /// <param name="picturesHaveText">Whether the plots and the grid could draw their text (a font was found); when
     /// not, the page says so and lists the grid's labels itself.</param>
     public static string Render(
@@ -26,7 +28,8 @@ public static class HtmlReport
         ConfusionMatrix confusion,
         ReconstructionSample? sample,
         bool picturesHaveText,
-        DateTimeOffset generatedAt)
+        DateTimeOffset generatedAt,
+        PairSample? pairSample = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(history);
@@ -36,8 +39,10 @@ public static class HtmlReport
         var best = BestEpoch.Of(history);
         var html = new StringBuilder(16 * 1024);
 
+        bool pairs = run.Options.Dataset == TrainingDataset.MultiMnist;
         string title = latest is null
             ? "CapsNet training report"
+            : pairs ? $"MultiMNIST {run.Options.Model.ToString().ToLowerInvariant()} training: epoch {latest.Epoch}, validation both correct {Percent(latest.ValidationAccuracy ?? double.NaN)}"
             : $"CapsNet training: epoch {latest.Epoch}, test error {Percent(latest.TestError)}";
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -50,11 +55,13 @@ public static class HtmlReport
             .Append(" · started ").Append(Encode(Timestamp(run.StartedAt)))
             .Append("</p></header>\n");
 
-        AppendSummary(html, history, latest, best);
+        if (pairs) AppendPairSummary(html, history, latest, best);
+        else AppendSummary(html, history, latest, best);
         AppendRun(html, run);
         AppendPlots(html, history, picturesHaveText);
         AppendReconstructions(html, sample, picturesHaveText);
-        AppendConfusion(html, confusion, latest);
+        if (pairSample is not null) AppendPairReconstructions(html, pairSample, picturesHaveText);
+        if (confusion.Total > 0) AppendConfusion(html, confusion, latest);
         AppendHistory(html, history, best);
 
         html.Append("<footer class=\"muted\">Data: <a href=\"").Append(MetricsWriter.CsvFileName).Append("\">")
@@ -85,6 +92,46 @@ public static class HtmlReport
         html.Append("</section>\n");
     }
 
+    /// <summary>A MultiMNIST run's cards: the epoch kept (best on validation, both correct) with its test figures, which
+    /// chose nothing, and the latest epoch.</summary>
+    private static void AppendPairSummary(StringBuilder html, IReadOnlyList<EpochMetrics> history, EpochMetrics? latest, EpochMetrics? best)
+    {
+        if (latest is null) return;
+        html.Append("<section class=\"cards\">\n");
+        if (best is not null)
+        {
+            Card(html, "Kept: test both correct", Percent(best.TestAccuracy),
+                 $"epoch {best.Epoch}, best on validation; the test pairs chose nothing", emphasis: true);
+            Card(html, "Kept: test at least one", Percent(best.TestAtLeastOneAccuracy ?? double.NaN), $"epoch {best.Epoch}", emphasis: false);
+            Card(html, "Kept: validation both correct", Percent(best.ValidationAccuracy ?? double.NaN),
+                 $"at least one {Percent(best.ValidationAtLeastOneAccuracy ?? double.NaN)}", emphasis: false);
+        }
+        Card(html, "Validation both correct", Percent(latest.ValidationAccuracy ?? double.NaN),
+             $"epoch {latest.Epoch}; at least one {Percent(latest.ValidationAtLeastOneAccuracy ?? double.NaN)}", emphasis: false);
+        Card(html, "Train both correct", Percent(latest.TrainAccuracy), null, emphasis: false);
+        Card(html, "Train loss", Loss(latest.TrainLoss), null, emphasis: false);
+        Card(html, "Learning rate", Rate(latest.LearningRate), null, emphasis: false);
+        Card(html, "Epoch time", Duration(latest.EpochSeconds), $"{Throughput(latest.TrainImagesPerSecond)} pairs/s", emphasis: false);
+        Card(html, "Total time", Duration(history.Sum(e => e.EpochSeconds)), $"{history.Count} epoch{(history.Count == 1 ? "" : "s")}", emphasis: false);
+        html.Append("</section>\n");
+    }
+
+    private static void AppendPairReconstructions(StringBuilder html, PairSample sample, bool picturesHaveText)
+    {
+        var labels = Enumerable.Range(0, sample.Count).Select(i => PairReconstructionGrid.Label(sample, i)).ToArray();
+        int wrong = Enumerable.Range(0, sample.Count).Count(i => !PairReconstructionGrid.BothCorrect(sample, i));
+        html.Append("<section><h2>Reconstructions of the two digits</h2>\n<figure class=\"grid\"><img src=\"").Append(PairReconstructionGrid.FileName)
+            .Append("\" alt=\"").Append(Encode("Validation pairs and the decoder's two reconstructions: " + string.Join(", ", labels)))
+            .Append("\">\n<figcaption>Validation pairs. Each row of panels: the input; the decoder's reconstructions from the two ")
+            .Append("longest capsules overlaid (the first predicted digit red, the second green, yellow where both draw); ")
+            .Append("each reconstruction alone. L: the two labels, P: the two predicted digits; a red frame marks a pair ")
+            .Append("whose two predictions are not exactly its two digits (").Append(wrong.ToString(Invariant)).Append(" of ")
+            .Append(sample.Count.ToString(Invariant)).Append(" here).</figcaption></figure>\n");
+        if (!picturesHaveText)
+            html.Append("<p class=\"muted\">Labels, in order: ").Append(Encode(string.Join("; ", labels))).Append("</p>\n");
+        html.Append("</section>\n");
+    }
+
     private static void Card(StringBuilder html, string label, string value, string? note, bool emphasis)
     {
         html.Append("<div class=\"card").Append(emphasis ? " key" : "").Append("\"><div class=\"label\">").Append(Encode(label))
@@ -104,6 +151,16 @@ public static class HtmlReport
         Row(html, "Routing iterations", Encode(run.Options.RoutingIterations.ToString(Invariant)));
         Row(html, "Convolutions compute in", run.Options.Precision == ConvolutionPrecision.Bf16 ? "bfloat16 (mixed precision; evaluated in float32)" : "float32");
         Row(html, "Learning rate", Encode($"{Rate(run.Options.LearningRate)}, × {run.Options.LearningRateDecay.ToString("0.####", Invariant)} per epoch"));
+        if (run.Options.Dataset == TrainingDataset.MultiMnist)
+        {
+            Row(html, "Model", run.Options.Model == ModelChoice.Cnn ? "baseline CNN (the paper's comparison)" : "CapsNet, 36×36 input");
+            Row(html, "Training pairs", Encode($"{run.TrainImages.ToString("N0", Invariant)} per epoch, drawn afresh each epoch from the first 55,000 training digits"));
+            Row(html, "Validation pairs", Encode($"{run.ValidationImages.ToString("N0", Invariant)}, from the last 5,000 training digits (never trained on); the best epoch is chosen on them (both digits correct)"));
+            Row(html, "Test pairs", Encode($"{run.TestImages.ToString("N0", Invariant)} of the fixed test set, evaluated for each epoch that became the best on validation; never used to choose"));
+            Row(html, "Started", Encode(Timestamp(run.StartedAt)));
+            html.Append("</table></section>\n");
+            return;
+        }
         Row(html, "Training images", Encode(run.TrainImages.ToString("N0", Invariant)));
         if (run.ValidationImages > 0)
             Row(html, "Validation images", Encode($"{run.ValidationImages.ToString("N0", Invariant)}, the last of the training set (never trained on); the best epoch is chosen on them"));
@@ -215,11 +272,16 @@ public static class HtmlReport
     {
         if (history.Count == 0) return;
         bool validated = history.Any(e => e.ValidationAccuracy is not null);
+        // MultiMNIST: accuracies are "both digits correct", beside "at least one"; test figures only in best epochs.
+        bool pairs = history.Any(e => e.ValidationAtLeastOneAccuracy is not null);
         string criterion = $"lowest {BestEpoch.Criterion(history)} error";
         html.Append("<section><h2>All epochs</h2>\n<div class=\"scroll\"><table class=\"epochs\">\n<thead><tr>")
             .Append("<th>epoch</th><th>learning rate</th><th>train loss</th><th>train accuracy</th>")
             .Append(validated ? "<th>validation loss</th><th>validation accuracy</th><th>validation error</th>" : "")
-            .Append("<th>test loss</th><th>test accuracy</th><th>test error</th><th>time</th><th>images/s</th>")
+            .Append(pairs ? "<th>validation at least one</th>" : "")
+            .Append("<th>test loss</th><th>test accuracy</th><th>test error</th>")
+            .Append(pairs ? "<th>test at least one</th>" : "")
+            .Append("<th>time</th><th>images/s</th>")
             .Append("</tr></thead>\n<tbody>\n");
         foreach (var e in history)
         {
@@ -232,10 +294,12 @@ public static class HtmlReport
                 html.Append("<td>").Append(Encode(e.ValidationLoss is { } vl ? Loss(vl) : "—")).Append("</td>")
                     .Append("<td>").Append(Encode(e.ValidationAccuracy is { } va ? Percent(va) : "—")).Append("</td>")
                     .Append("<td class=\"err\">").Append(Encode(e.ValidationError is { } ve ? Percent(ve) : "—")).Append("</td>");
-            html.Append("<td>").Append(Encode(Loss(e.TestLoss))).Append("</td>")
+            if (pairs) html.Append("<td>").Append(Encode(Percent(e.ValidationAtLeastOneAccuracy ?? double.NaN))).Append("</td>");
+            html.Append("<td>").Append(Encode(pairs && double.IsNaN(e.TestLoss) ? "—" : Loss(e.TestLoss))).Append("</td>")
                 .Append("<td>").Append(Encode(Percent(e.TestAccuracy))).Append("</td>")
-                .Append("<td class=\"err\">").Append(Encode(Percent(e.TestError))).Append("</td>")
-                .Append("<td>").Append(Encode(Duration(e.EpochSeconds))).Append("</td>")
+                .Append("<td class=\"err\">").Append(Encode(Percent(e.TestError))).Append("</td>");
+            if (pairs) html.Append("<td>").Append(Encode(Percent(e.TestAtLeastOneAccuracy ?? double.NaN))).Append("</td>");
+            html.Append("<td>").Append(Encode(Duration(e.EpochSeconds))).Append("</td>")
                 .Append("<td>").Append(Encode(Throughput(e.TrainImagesPerSecond))).Append("</td>")
                 .Append("</tr>\n");
         }
@@ -243,7 +307,8 @@ public static class HtmlReport
         if (best is not null)
         {
             html.Append("<p class=\"muted\">The highlighted row has the ").Append(criterion).Append(validated
-                ? ": the epoch kept in best.ckpt and exported, chosen on the held-out training images, never on the test set.</p>\n"
+                ? ": the epoch kept in best.ckpt and exported, chosen on the held-out training images, never on the test set."
+                  + (pairs ? " The test pairs are evaluated only in the epochs that became the best on validation (— in the others).</p>\n" : "</p>\n")
                 : ".</p>\n");
         }
         html.Append("</section>\n");

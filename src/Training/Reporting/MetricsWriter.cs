@@ -17,7 +17,7 @@ public static partial class MetricsWriter
     public const string JsonFileName = "metrics.json";
 
     public const string CsvHeader =
-        "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy,validation_loss,validation_accuracy,validation_error";
+        "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy,validation_loss,validation_accuracy,validation_error,validation_at_least_one_accuracy,test_at_least_one_accuracy";
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -58,7 +58,9 @@ public static partial class MetricsWriter
                     e.UnaveragedTestAccuracy is { } unaveraged ? Number(unaveraged) : "",
                     e.ValidationLoss is { } validationLoss ? Number(validationLoss) : "",
                     e.ValidationAccuracy is { } validation ? Number(validation) : "",
-                    e.ValidationError is { } validationError ? Number(validationError) : "")
+                    e.ValidationError is { } validationError ? Number(validationError) : "",
+                    e.ValidationAtLeastOneAccuracy is { } validationAtLeastOne ? Number(validationAtLeastOne) : "",
+                    e.TestAtLeastOneAccuracy is { } testAtLeastOne ? Number(testAtLeastOne) : "")
                 .Append('\n');
         }
         return csv.ToString();

@@ -51,12 +51,19 @@ public static class TrainingPlots
     {
         ArgumentNullException.ThrowIfNull(history);
         using var plot = NewPlot("Classification error per epoch (log scale)", "error (%)");
+        // MultiMNIST: the errors are of "both digits found"; "at least one found" is drawn dashed beside them, and
+        // the test pairs have points only in the epochs that became the best on validation.
+        bool pairs = history.Any(e => e.ValidationAtLeastOneAccuracy is not null);
+        string both = pairs ? " (both correct)" : "";
         var series = new[]
         {
-            new Series("train error", TrainColor, history.Select(e => 100 * (1 - e.TrainAccuracy))),
-            new Series("test error", TestColor, history.Select(e => 100 * e.TestError)),
+            new Series("train error" + both, TrainColor, history.Select(e => 100 * (1 - e.TrainAccuracy))),
+            new Series("test error" + both, TestColor, history.Select(e => 100 * e.TestError)),
         }.Concat(history.Any(e => e.ValidationAccuracy is not null)
-            ? [new Series("validation error", ValidationColor, history.Select(e => 100 * (e.ValidationError ?? double.NaN)))]
+            ? [new Series("validation error" + both, ValidationColor, history.Select(e => 100 * (e.ValidationError ?? double.NaN)))]
+            : []).Concat(pairs
+            ? [new Series("test error (at least one)", TestColor, history.Select(e => 100 * (1 - (e.TestAtLeastOneAccuracy ?? double.NaN))), Dashed: true),
+               new Series("validation error (at least one)", ValidationColor, history.Select(e => 100 * (1 - (e.ValidationAtLeastOneAccuracy ?? double.NaN))), Dashed: true)]
             : []).ToArray();
         var (low, _) = Draw(plot, history, series, FormatPercent);
 
@@ -73,7 +80,7 @@ public static class TrainingPlots
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 
-    private sealed record Series(string Name, Color Color, IEnumerable<double> Values);
+    private sealed record Series(string Name, Color Color, IEnumerable<double> Values, bool Dashed = false);
 
     private static Plot NewPlot(string title, string yLabel)
     {
@@ -117,6 +124,7 @@ public static class TrainingPlots
             scatter.LegendText = series[i].Name;
             scatter.LineWidth = 2.5f;
             scatter.MarkerSize = epochs.Length <= 60 ? 7 : 0;
+            if (series[i].Dashed) scatter.LinePattern = LinePattern.Dashed;
         }
 
         var (bottom, top) = UseLogAxis(plot, low, high, format);

@@ -1,5 +1,6 @@
 using CapsNetService.Training.Run;
 using CapsNetService.Training.IO;
+using CapsNetService.Training.TwoDigits;
 
 namespace CapsNetService.Training.Reporting;
 
@@ -12,12 +13,15 @@ namespace CapsNetService.Training.Reporting;
 public static class TrainingReport
 {
     /// <param name="sample">Test digits with their reconstructions; null (or empty) leaves the grid out.</param>
+    /// <param name="pairSample">A MultiMNIST run's validation pairs with the CapsNet's two reconstructions (the paper's
+    /// Figure 5); null, or without reconstructions (the CNN), leaves that grid out.</param>
     public static void Write(
         string runDirectory,
         RunDescription run,
         IReadOnlyList<EpochMetrics> history,
         ConfusionMatrix confusion,
-        ReconstructionSample? sample)
+        ReconstructionSample? sample,
+        PairSample? pairSample = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runDirectory);
         ArgumentNullException.ThrowIfNull(run);
@@ -31,8 +35,12 @@ public static class TrainingReport
         bool hasGrid = sample is { Count: > 0 };
         if (hasGrid) ReconstructionGrid.Write(runDirectory, sample!);
 
+        bool hasPairGrid = pairSample is { Count: > 0, HasReconstructions: true };
+        if (hasPairGrid) PairReconstructionGrid.Write(runDirectory, pairSample!);
+
         string html = HtmlReport.Render(
-            run, history, confusion, hasGrid ? sample : null, ReportFonts.Sans is not null, DateTimeOffset.Now);
+            run, history, confusion, hasGrid ? sample : null, ReportFonts.Sans is not null, DateTimeOffset.Now,
+            hasPairGrid ? pairSample : null);
         AtomicFile.WriteAllText(Path.Combine(runDirectory, HtmlReport.FileName), html);
     }
 }

@@ -28,6 +28,8 @@ public sealed record InitialWeights(string Path, string Sha256, int Epochs, stri
             var (loaded, metadata) = Checkpoint.LoadModel(fullPath, device);
             using (loaded)
             {
+                if (metadata.Dataset != architecture.Dataset())
+                    throw new CheckpointException($"{fullPath} holds a {Name(metadata.Dataset)} CapsNet; this run trains on {Name(architecture.Dataset())}");
                 if (!SameWeights(metadata.Architecture, architecture))
                     throw new CheckpointException($"{fullPath} holds a CapsNet of another shape ({metadata.Architecture})");
                 var model = new CapsNet(architecture, precision).to(device);
@@ -38,6 +40,32 @@ public sealed record InitialWeights(string Path, string Sha256, int Epochs, stri
         var (imported, published) = OnnxWeightImport.Load(fullPath, architecture, precision);
         return (imported.to(device), new InitialWeights(fullPath, sha256, published.Epochs, published.ModelVersion));
     }
+
+    /// <summary>Reads <paramref name="path"/> into a new network of the run's kind: a checkpoint of the same dataset and
+    /// model, or (CapsNet only) a published ONNX model of the same shape. Any other kind is refused by name.</summary>
+    public static (nn.Module Model, InitialWeights Source) LoadNetwork(string path, TrainOptions options, Device device)
+    {
+        if (options.Model == ModelChoice.CapsNet && options.Dataset == TrainingDataset.Mnist)
+            return Load(path, options.Architecture, options.Precision, device);
+        var fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath)) throw new CheckpointException($"--init-from: no such file: {fullPath}");
+        if (!IsZip(fullPath))
+        {
+            if (options.Model != ModelChoice.CapsNet)
+                throw new CheckpointException($"--init-from: {fullPath} is not a checkpoint; a {Name(options.Model)} starts only from a checkpoint of its own kind");
+            return Load(path, options.Architecture, options.Precision, device);
+        }
+        var metadata = Checkpoint.ReadMetadata(fullPath);
+        if (metadata.Dataset != options.Dataset || metadata.Model != options.Model)
+            throw new CheckpointException($"--init-from: {fullPath} holds a {Name(metadata.Dataset)} {Name(metadata.Model)}; "
+                                          + $"this run trains a {Name(options.Dataset)} {Name(options.Model)}");
+        // A CapsNet goes through Load, which may change the routing iterations; a CNN's weights load as they are.
+        if (options.Model == ModelChoice.CapsNet) return Load(path, options.Architecture, options.Precision, device);
+        var (model, _) = Checkpoint.LoadNetwork(fullPath, device, options.Precision);
+        return (model, new InitialWeights(fullPath, Checkpoint.Sha256(fullPath), metadata.Epoch, null));
+    }
+
+    private static string Name(Enum kind) => kind.ToString().ToLowerInvariant();
 
     /// <summary>The routing iterations shape no weight: a model may be trained on with another count.</summary>
     private static bool SameWeights(CapsNetArchitecture a, CapsNetArchitecture b) =>

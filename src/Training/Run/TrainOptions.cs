@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CapsNetService.Common.MultiMnist;
 using CapsNetService.Training.Cli;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Model;
@@ -12,6 +13,21 @@ namespace CapsNetService.Training.Run;
 /// </summary>
 public sealed record TrainOptions
 {
+    [CliOption("--dataset", "mnist (one digit per 28×28 image) or multimnist (two overlapping digits per 36×36 image, the paper's Section 6)")]
+    public TrainingDataset Dataset { get; init; } = TrainingDataset.Mnist;
+
+    [CliOption("--model", "capsnet, or cnn (the paper's baseline CNN; multimnist only)")]
+    public ModelChoice Model { get; init; } = ModelChoice.CapsNet;
+
+    [CliOption("--train-pairs", "multimnist: training pairs per epoch, drawn afresh each epoch from the first 55,000 training digits (the default is one pair per digit)")]
+    public int TrainPairs { get; init; } = MultiMnistSplit.DefaultTrainingDigits;
+
+    [CliOption("--validation-pairs", "multimnist: validation pairs drawn once from the 5,000 held-out training digits; they choose the best epoch")]
+    public int ValidationPairs { get; init; } = MultiMnistSets.ValidationPairs;
+
+    [CliOption("--test-pairs", "multimnist: use the first N pairs of the fixed test set (quick runs); reported, never used to choose")]
+    public int TestPairs { get; init; } = MultiMnistSets.TestPairs;
+
     [CliOption("--epochs", "epochs to train (a run started with --init-from counts the epochs of its weights too)", MayChangeOnResume = true)]
     public int Epochs { get; init; } = 30;
 
@@ -27,7 +43,7 @@ public sealed record TrainOptions
     [CliOption("--lr-decay", "learning-rate factor applied after every epoch (1 = none; 0.9 as in CapsNet-Keras)")]
     public double LearningRateDecay { get; init; } = 1.0;
 
-    [CliOption("--max-shift", "largest random shift of a training image, in pixels, drawn per image")]
+    [CliOption("--max-shift", "mnist: largest random shift of a training image, in pixels, drawn per image (MultiMNIST shifts each digit by up to 4 in its 36×36 canvas)")]
     public int MaxShift { get; init; } = 2;
 
     [CliOption("--seed", "random seed (weights, shuffling, shifts)")]
@@ -91,7 +107,8 @@ public sealed record TrainOptions
     public string? LibTorchDir { get; init; }
 
     [JsonIgnore]
-    public CapsNetArchitecture Architecture => CapsNetArchitecture.Paper with { RoutingIterations = RoutingIterations };
+    public CapsNetArchitecture Architecture =>
+        (Dataset == TrainingDataset.MultiMnist ? CapsNetArchitecture.MultiMnist : CapsNetArchitecture.Paper) with { RoutingIterations = RoutingIterations };
 
     /// <summary>The command line that gives these options (non-default values only), paths as they may be recorded.</summary>
     public string CommandLine() => $"capsnet-train train {OptionBinder<TrainOptions>.Instance.Arguments(this)}".TrimEnd();
@@ -117,6 +134,17 @@ public sealed record TrainOptions
         if (LimitTrain is < 1) yield return "--limit-train must be at least 1";
         if (LimitTest is < 1) yield return "--limit-test must be at least 1";
         if (Validation < 0) yield return "--validation must be 0 (off) or a number of training images";
+        if (Model == ModelChoice.Cnn && Dataset != TrainingDataset.MultiMnist) yield return "--model cnn is the MultiMNIST baseline: use it with --dataset multimnist";
+        if (TrainPairs < 1) yield return "--train-pairs must be at least 1";
+        if (ValidationPairs < 1) yield return "--validation-pairs must be at least 1";
+        if (TestPairs is < 1 or > MultiMnistSets.TestPairs) yield return $"--test-pairs must be between 1 and {MultiMnistSets.TestPairs:N0}";
+        if (Dataset == TrainingDataset.MultiMnist)
+        {
+            // MultiMNIST has its own sizes, split and shifts; MNIST's would be silently ignored.
+            if (LimitTrain is not null) yield return "--limit-train is for mnist; use --train-pairs";
+            if (LimitTest is not null) yield return "--limit-test is for mnist; use --test-pairs";
+            if (Validation != 0) yield return $"--validation is for mnist; multimnist always holds out the last {MultiMnistSplit.DefaultHeldOut:N0} training digits (--validation-pairs)";
+        }
         if (InitFrom is { } initFrom && !File.Exists(initFrom)) yield return $"--init-from: no such file: {Path.GetFullPath(initFrom)}";
     }
 }

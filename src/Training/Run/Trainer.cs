@@ -37,14 +37,9 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
         var validation = options.Validation > 0 ? fullTrain.Slice(fullTrain.Count - options.Validation, options.Validation) : null;
         var train = fullTrain.Slice(0, fullTrain.Count - options.Validation).Take(options.LimitTrain);
         var test = fullTest.Take(options.LimitTest);
-        var runDirectory = Path.GetFullPath(options.Output);
+        var runDirectory = PrepareRunFolder(options, progress);
         var lastPath = LastCheckpointPath(runDirectory);
         var bestPath = BestCheckpointPath(runDirectory);
-        RequireFolderFitsTheRequest(runDirectory, lastPath);
-        Directory.CreateDirectory(runDirectory);
-        foreach (var folder in new[] { runDirectory, Path.GetDirectoryName(lastPath)!, Path.Combine(runDirectory, TrainingRun.ModelFolder) })
-            foreach (var stale in TemporaryFiles.DeleteStale(folder, TimeSpan.Zero))
-                progress.Log($"Removed {stale}, left in {folder} by a run that was stopped.");
 
         manual_seed(options.Seed);
         if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed);
@@ -148,10 +143,24 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
                 MetricsWriter.CsvFileName, MetricsWriter.JsonFileName, HtmlReport.FileName }
             .Where(name => File.Exists(Path.Combine(runDirectory, name))).ToList();
 
+    /// <summary>The run folder, full path, checked (<see cref="RequireFolderFitsTheRequest"/>), created, and cleared of
+    /// the temporary files a stopped run left.</summary>
+    internal static string PrepareRunFolder(TrainOptions options, ITrainingProgress progress)
+    {
+        var runDirectory = Path.GetFullPath(options.Output);
+        var lastPath = LastCheckpointPath(runDirectory);
+        RequireFolderFitsTheRequest(options, runDirectory, lastPath);
+        Directory.CreateDirectory(runDirectory);
+        foreach (var folder in new[] { runDirectory, Path.GetDirectoryName(lastPath)!, Path.Combine(runDirectory, TrainingRun.ModelFolder) })
+            foreach (var stale in TemporaryFiles.DeleteStale(folder, TimeSpan.Zero))
+                progress.Log($"Removed {stale}, left in {folder} by a run that was stopped.");
+        return runDirectory;
+    }
+
     /// <summary>Stops, before anything in the folder changes, a resume that has no last checkpoint to resume from in a
     /// folder holding a run (it would replace a finished run with a worse one), and a fresh start over a previous run
     /// unless <see cref="TrainOptions.Overwrite"/> asks for it.</summary>
-    private void RequireFolderFitsTheRequest(string runDirectory, string lastPath)
+    private static void RequireFolderFitsTheRequest(TrainOptions options, string runDirectory, string lastPath)
     {
         var previous = PreviousRunFiles(runDirectory);
         if (previous.Count == 0 || options.Overwrite) return;

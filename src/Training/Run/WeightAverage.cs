@@ -10,16 +10,22 @@ namespace CapsNetService.Training.Run;
 /// nearer its middle and usually tests better than any single step's weights. The average is a CapsNet of its own,
 /// so it is evaluated, checkpointed and exported like any other.
 /// </summary>
-public sealed class WeightAverage : IDisposable
+public sealed class WeightAverage(CapsNet live, double decay, Device device)
+    : WeightAverage<CapsNet>(live, () => new CapsNet(live.Architecture), decay, device);
+
+/// <summary>The moving average of any network's weights (<see cref="WeightAverage"/> is the CapsNet's).</summary>
+public class WeightAverage<TModel> : IDisposable where TModel : nn.Module
 {
     private readonly (Tensor Average, Tensor Live)[] pairs;
 
     /// <summary>Starts the average at <paramref name="live"/>'s current weights.</summary>
-    public WeightAverage(CapsNet live, double decay, Device device)
+    /// <param name="create">A new model of <paramref name="live"/>'s kind and shape (on the CPU, fp32).</param>
+    public WeightAverage(TModel live, Func<TModel> create, double decay, Device device)
     {
         if (!(decay > 0 && decay < 1)) throw new ArgumentOutOfRangeException(nameof(decay), decay, "the decay must be in (0, 1)");
         Decay = decay;
-        Model = new CapsNet(live.Architecture).to(device);
+        Model = create();
+        Model.to(device);
         Model.load_state_dict(live.state_dict());
         Model.eval();
         var liveByName = live.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -30,7 +36,7 @@ public sealed class WeightAverage : IDisposable
     public double Decay { get; }
 
     /// <summary>The averaged weights, as a model.</summary>
-    public CapsNet Model { get; }
+    public TModel Model { get; }
 
     /// <summary>Folds the live model's current weights into the average; call after each optimiser step.</summary>
     public void Update()

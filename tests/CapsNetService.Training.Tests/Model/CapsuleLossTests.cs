@@ -46,4 +46,40 @@ public class CapsuleLossTests
         using var total = new CapsuleLoss().Total(v, labels, reconstruction, images);
         Assert.Equal(0.0005f * 196f / 2f, total.item<float>(), 1e-6f);
     }
+
+    [Fact]
+    public void The_two_digit_margin_counts_both_labels_as_present()
+    {
+        // A 3 and a 7: |v_3| = 0.7 misses m+ by 0.2 → 0.04; |v_7| = 0.95 ≥ m+ → 0; |v_1| = 0.3 exceeds m- by 0.2 →
+        // 0.5·0.04 = 0.02; the others sit at 0.05 < m-. Total 0.06. With only the 3 present, v_7 would cost 0.5·0.85² instead.
+        var lengths = new float[10];
+        Array.Fill(lengths, 0.05f);
+        lengths[3] = 0.7f; lengths[7] = 0.95f; lengths[1] = 0.3f;
+        using var v = tensor(lengths, [1, 10]);
+        var loss = new CapsuleLoss();
+        using var both = loss.Margin(v, tensor(new long[] { 3 }), tensor(new long[] { 7 }));
+        using var swapped = loss.Margin(v, tensor(new long[] { 7 }), tensor(new long[] { 3 }));
+        using var single = loss.Margin(v, tensor(new long[] { 3 }));
+        Assert.Equal(0.06f, both.item<float>(), 1e-6f);
+        Assert.Equal(0.06f, swapped.item<float>(), 1e-6f);
+        Assert.Equal(0.06f + 0.5f * 0.85f * 0.85f, single.item<float>(), 1e-5f);
+    }
+
+    [Fact]
+    public void The_two_digit_total_adds_each_digits_own_reconstruction_error()
+    {
+        var lengths = new float[10];
+        lengths[2] = 0.9f; lengths[5] = 0.9f;      // a perfect two-digit margin
+        using var v = tensor(lengths, [1, 10]);
+        using var firstTarget = zeros(1, 1, 36, 36);
+        using var secondTarget = zeros(1, 1, 36, 36);
+        using var firstImage = zeros(1, 1, 36, 36);
+        using var secondImage = zeros(1, 1, 36, 36);
+        firstImage[0, 0, 0, 0] = tensor(0.5f);        // 0.25
+        secondImage[0, 0, 10, 10] = tensor(1f);      // 1
+        secondTarget[0, 0, 20, 20] = tensor(0.5f);   // 0.25
+        using var total = new CapsuleLoss().TotalTwoDigits(v, tensor(new long[] { 2 }), tensor(new long[] { 5 }),
+                                                           firstImage, firstTarget, secondImage, secondTarget);
+        Assert.Equal(0.0005f * 1.5f, total.item<float>(), 1e-8f);
+    }
 }

@@ -111,15 +111,15 @@ public sealed class TrainingReportTests : IDisposable
 
         var lines = File.ReadAllLines(Path.Combine(folder, "metrics.csv"));
         Assert.Equal(
-            "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy,validation_loss,validation_accuracy,validation_error",
+            "epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,test_error,epoch_seconds,train_images_per_second,unaveraged_test_accuracy,validation_loss,validation_accuracy,validation_error,validation_at_least_one_accuracy,test_at_least_one_accuracy",
             lines[0]);
         Assert.Equal(epochs + 1, lines.Length);
         for (int i = 0; i < epochs; i++)
         {
             var fields = lines[i + 1].Split(',');
-            Assert.Equal(13, fields.Length);
+            Assert.Equal(15, fields.Length);
             Assert.Equal("", fields[9]);   // no weight averaging in this run
-            Assert.Equal(["", "", ""], fields[10..]);   // no validation images held out
+            Assert.Equal(["", "", "", "", ""], fields[10..]);   // no validation images held out, not MultiMNIST
             var values = fields.Take(9).Select(f => double.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
             var e = history[i];
             Assert.Equal(
@@ -133,7 +133,15 @@ public sealed class TrainingReportTests : IDisposable
     {
         var validated = History(1)[0] with { ValidationLoss = 0.25, ValidationAccuracy = 0.9875 };
         var row = MetricsWriter.ToCsv([validated]).Split('\n')[1].Split(',');
-        Assert.Equal(["0.25", "0.9875", (1 - 0.9875).ToString("R", CultureInfo.InvariantCulture)], row[10..]);
+        Assert.Equal(["0.25", "0.9875", (1 - 0.9875).ToString("R", CultureInfo.InvariantCulture), "", ""], row[10..]);
+    }
+
+    [Fact]
+    public void Metrics_csv_gives_the_at_least_one_columns_of_a_multimnist_run()
+    {
+        var pairs = History(1)[0] with { ValidationAccuracy = 0.75, ValidationAtLeastOneAccuracy = 0.96, TestAtLeastOneAccuracy = 0.97 };
+        var row = MetricsWriter.ToCsv([pairs]).Split('\n')[1].Split(',');
+        Assert.Equal(["0.96", "0.97"], row[13..]);
     }
 
     [Fact]
