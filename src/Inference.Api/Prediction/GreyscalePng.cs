@@ -1,12 +1,19 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
+using System.Buffers.Binary;
+using System.IO.Compression;
 
 namespace CapsNetService.Inference.Api.Prediction;
 
-/// <summary>Encodes a 28×28 image of values in [0, 1] (0 = black) as an 8-bit greyscale PNG.</summary>
+/// <summary>
+/// Encodes a 28×28 image of values in [0, 1] (0 = black) as an 8-bit greyscale PNG. Written here rather than through
+/// SkiaSharp because every JSON answer of POST /predict carries two of these: a PNG of this kind is three chunks
+/// (IHDR, one IDAT, IEND), and .NET's zlib at its fastest level both deflates the tiny image several times faster
+/// than SkiaSharp's encoder (which sets up a codec per image) and smaller.
+/// </summary>
 public static class GreyscalePng
 {
     private const int Side = ModelContract.ImageSide;
+    private static ReadOnlySpan<byte> Signature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly uint[] CrcTable = MakeCrcTable();
 
     public static byte[] Encode(ReadOnlySpan<float> pixels)
     {
@@ -24,22 +31,67 @@ public static class GreyscalePng
     /// <summary>Encodes <paramref name="width"/> × <paramref name="height"/> grey levels, row-major, as an 8-bit greyscale PNG.</summary>
     public static byte[] Encode(byte[] grey, int width, int height)
     {
-        if (grey.Length != width * height)
+        ArgumentNullException.ThrowIfNull(grey);
+        if (width < 1 || height < 1 || grey.Length != (long)width * height)
             throw new ArgumentException($"{grey.Length} grey levels are not a {width}×{height} image", nameof(grey));
-        var handle = GCHandle.Alloc(grey, GCHandleType.Pinned);
-        try
+
+        var png = new MemoryStream(64 + grey.Length / 2);
+        png.Write(Signature);
+        Span<byte> header = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+        header[8] = 8;    // bits per sample
+        header[9] = 0;    // greyscale
+        header[10] = 0;   // deflate
+        header[11] = 0;   // adaptive filtering (every row: filter type 0, none)
+        header[12] = 0;   // not interlaced
+        WriteChunk(png, "IHDR"u8, header);
+
+        var deflated = new MemoryStream(64 + grey.Length / 2);
+        using (var zlib = new ZLibStream(deflated, CompressionLevel.Fastest, leaveOpen: true))
         {
-            using var pixmap = new SKPixmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque),
-                                            handle.AddrOfPinnedObject());
-            using var data = pixmap.Encode(SKPngEncoderOptions.Default)
-                ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG.");
-            return data.ToArray();
+            Span<byte> none = [0];
+            for (int row = 0; row < height; row++)
+            {
+                zlib.Write(none);
+                zlib.Write(grey, row * width, width);
+            }
         }
-        finally
-        {
-            handle.Free();
-        }
+        WriteChunk(png, "IDAT"u8, deflated.GetBuffer().AsSpan(0, (int)deflated.Length));
+        WriteChunk(png, "IEND"u8, []);
+        return png.ToArray();
     }
 
     public static string EncodeBase64(ReadOnlySpan<float> pixels) => Convert.ToBase64String(Encode(pixels));
+
+    /// <summary>Length, type, data, and the CRC-32 of type and data (PNG specification, section 5.3).</summary>
+    private static void WriteChunk(MemoryStream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> number = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(number, data.Length);
+        png.Write(number);
+        png.Write(type);
+        png.Write(data);
+        uint crc = Crc(Crc(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu;
+        BinaryPrimitives.WriteUInt32BigEndian(number, crc);
+        png.Write(number);
+    }
+
+    private static uint Crc(uint crc, ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc;
+    }
+
+    private static uint[] MakeCrcTable()
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < table.Length; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[n] = c;
+        }
+        return table;
+    }
 }
