@@ -66,10 +66,11 @@ public static class OpenLoopDispatcher
         {
             double due = schedule.At(next);
             if (due >= until) break;
-            double wait = due - now();
-            if (wait > 0)
+            // In whole ticks: a remainder below one (rounding of the clock) is due now, not a wait that never ends.
+            var wait = TimeSpan.FromSeconds(due - now());
+            if (wait > TimeSpan.Zero)
             {
-                await delay(TimeSpan.FromSeconds(wait));
+                await delay(wait);
                 continue;
             }
             fire(next, due);
