@@ -86,6 +86,9 @@ public static class HttpBenchmarkCommand
     private sealed record Run(Variant Variant, int Round, LoadFigures Figures, double? IdleRssMiB, double? RssAfterMiB, double? HighWaterMiB,
                               double ImagesPerCall, double OrtCalls, int Retaken)
     {
+        /// <summary>Mean milliseconds per POST /predict of each step (capsnet_predict_stage_seconds sum ÷ count, whole run).</summary>
+        public IReadOnlyDictionary<string, double> Stages { get; init; } = new Dictionary<string, double>();
+
         /// <summary>Raw ONNX Runtime images/s at the window's mean batch, timed in this process after the run.</summary>
         public double RawImagesPerSecond { get; init; } = double.NaN;
 
@@ -93,6 +96,9 @@ public static class HttpBenchmarkCommand
     }
 
     private sealed record OpenRun(double Fraction, OpenLoopFigures Figures);
+
+    /// <summary>The steps of POST /predict the service times (its capsnet_predict_stage_seconds labels).</summary>
+    private static readonly string[] StageNames = ["read", "preprocess", "queue", "inference", "respond", "write"];
 
     private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
@@ -224,7 +230,12 @@ public static class HttpBenchmarkCommand
         await Task.Delay(2000, cancellationToken);
         double? after = ProcessMemory.ResidentMiB(service.Pid);
         double? highWater = ProcessMemory.PeakResidentMiB(service.Pid);
-        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0);
+        var stages = StageNames.ToDictionary(stage => stage, stage =>
+        {
+            double count = ServiceProcess.MetricValue(metrics, $"capsnet_predict_stage_seconds_count{{stage=\"{stage}\"}}");
+            return count > 0 ? 1000 * ServiceProcess.MetricValue(metrics, $"capsnet_predict_stage_seconds_sum{{stage=\"{stage}\"}}") / count : double.NaN;
+        });
+        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0) { Stages = stages };
     }
 
     private static void EmitTables(Action<string> Emit, List<Run> runs, List<Variant> variants, int[] clients, double maxOthers,
@@ -286,6 +297,17 @@ public static class HttpBenchmarkCommand
 
         foreach (var run in runs.Where(r => r.Figures.SampleErrors.Count > 0))
             Emit($"Errors of {run.Variant.Name} at {run.Figures.Clients} clients (first few): {string.Join(" | ", run.Figures.SampleErrors)}\n");
+
+        Emit("## Where a request's time goes (the service's capsnet_predict_stage_seconds, mean ms per request, whole run)\n");
+        Emit("read = the multipart form; preprocess = decode + 28×28 preprocessing; queue = waiting in the micro-batcher (until "
+             + "its call's answer, less the call); inference = the ORT call the image ran in (shared by the call's images); "
+             + "respond = building the answer (PNG encodings, copies); write = JSON serialisation and sending. Wall time, so "
+             + "on a busy CPU every step includes waiting for a core.\n");
+        var stagesTable = new MarkdownTable(["variant", "round", "clients", .. StageNames, "sum"]);
+        foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round))
+            stagesTable.Add([run.Variant.Name, I(run.Round), I(run.Figures.Clients), .. StageNames.Select(n => F2(run.Stages.GetValueOrDefault(n, double.NaN))),
+                             F2(StageNames.Sum(n => run.Stages.GetValueOrDefault(n, double.NaN)))]);
+        Emit(stagesTable.ToString());
 
         Emit("## Serving efficiency: the service against ONNX Runtime alone\n");
         Emit("Batch sizes = the service's capsnet_inference_batch_size histogram over the measured window (GET /metrics before and "
