@@ -93,6 +93,11 @@ public static class HttpBenchmarkCommand
         public double RawImagesPerSecond { get; init; } = double.NaN;
 
         public double Efficiency => ThroughputRatio.Efficiency(Figures.RequestsPerSecond, RawImagesPerSecond);
+
+        /// <summary>Cores the raw calls kept busy (this process, /proc), beside <see cref="LoadFigures.ServiceCores"/>.</summary>
+        public double RawCores { get; init; } = double.NaN;
+
+        public double EfficiencyPerCore => ThroughputRatio.EfficiencyPerCore(Figures.RequestsPerSecond, Figures.ServiceCores, RawImagesPerSecond, RawCores);
     }
 
     private sealed record OpenRun(double Fraction, OpenLoopFigures Figures);
@@ -166,8 +171,9 @@ public static class HttpBenchmarkCommand
                         {
                             // The service has stopped: ONNX Runtime alone, on the same cores, at the batch sizes it formed.
                             raw ??= new OrtThroughput(Path.Combine(modelDir, ModelContract.ModelFileName), ortMnist, rawSeconds, maxOthers, Log);
-                            run = run with { RawImagesPerSecond = raw.ImagesPerSecondAt(batches.Mean) };
-                            Log($"   efficiency: {f.RequestsPerSecond:F1} req/s ÷ {run.RawImagesPerSecond:F1} raw images/s at batch {batches.Mean:F2} = {run.Efficiency:P0}");
+                            run = run with { RawImagesPerSecond = raw.ImagesPerSecondAt(batches.Mean), RawCores = raw.CoresBusyAt(batches.Mean) };
+                            Log($"   efficiency: {f.RequestsPerSecond:F1} req/s ÷ {run.RawImagesPerSecond:F1} raw images/s at batch {batches.Mean:F2} = {run.Efficiency:P0}; "
+                                + $"per core-second {run.EfficiencyPerCore:P0} (service {f.ServiceCores:F2} cores, raw {run.RawCores:F2})");
                         }
                         runs.Add(run with { Retaken = retaken });
                         break;
@@ -313,17 +319,20 @@ public static class HttpBenchmarkCommand
         Emit("Batch sizes = the service's capsnet_inference_batch_size histogram over the measured window (GET /metrics before and "
              + "after it): mean images per ORT call and the share of calls by size. Raw ORT = the same model in the harness "
              + "process after the run (service stopped), the service's session settings and per-call copies, real MNIST digits, "
-             + "images/s at the whole batch sizes around the mean, interpolated linearly. Efficiency = service requests/s ÷ raw images/s.\n");
+             + "images/s at the whole batch sizes around the mean, interpolated linearly. Efficiency = service requests/s ÷ raw images/s; "
+             + "per core-second = the same with each side divided by the cores it used (service: its process over the window; raw: "
+             + "this process during the calls), which is the fairer figure when other processes take part of the CPU.\n");
         var efficiency = new MarkdownTable("variant", "round", "clients", "requests/s", "mean batch (window)", "batch sizes (share of calls)",
-                                           "raw ORT images/s at that batch", "efficiency");
+                                           "raw ORT images/s at that batch", "efficiency", "service cores", "raw ORT cores", "efficiency per core-second");
         foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round))
             efficiency.Add(run.Variant.Name, I(run.Round), I(run.Figures.Clients), F1(run.Figures.RequestsPerSecond),
                            F2(run.Figures.Batches?.Mean ?? double.NaN), run.Figures.Batches?.Buckets ?? "–", F1(run.RawImagesPerSecond),
-                           double.IsNaN(run.Efficiency) ? "–" : $"{run.Efficiency:P0}");
+                           double.IsNaN(run.Efficiency) ? "–" : $"{run.Efficiency:P0}", F2(run.Figures.ServiceCores), F2(run.RawCores),
+                           double.IsNaN(run.EfficiencyPerCore) ? "–" : $"{run.EfficiencyPerCore:P0}");
         Emit(efficiency.ToString());
         foreach (var run in runs.Where(r => r.Figures.Clients == 16 && !double.IsNaN(r.Efficiency)))
             Emit($"Goal (efficiency) at 16 clients, {run.Variant.Name} round {run.Round}: {run.Efficiency:P0} of raw ONNX Runtime (≥ 80 %): "
-                 + $"{(run.Efficiency >= 0.8 ? "met" : "NOT met")}.\n");
+                 + $"{(run.Efficiency >= 0.8 ? "met" : "NOT met")}; per core-second {run.EfficiencyPerCore:P0}.\n");
 
         foreach (var run in runs.Where(r => r.Figures.Clients == 16))
         {

@@ -57,6 +57,13 @@ public sealed class OrtThroughput : IDisposable
         return ThroughputRatio.RawAt(meanBatch, ImagesPerSecond(lower), ImagesPerSecond(upper));
     }
 
+    /// <summary>Cores this process kept busy during the calls at a mean batch size (interpolated as the rate is).</summary>
+    public double CoresBusyAt(double meanBatch)
+    {
+        var (lower, upper) = ThroughputRatio.Bracket(meanBatch);
+        return ThroughputRatio.RawAt(meanBatch, Timing(lower).CoresBusy, Timing(upper).CoresBusy);
+    }
+
     private static double ImagesPerSecond(int batch, BlockTiming timing) => batch / (timing.Milliseconds.Values.Average() / 1000);
 
     public void Dispose() => _graphs.Dispose();

@@ -28,6 +28,14 @@ public static class ThroughputRatio
     public static double Efficiency(double serviceRequestsPerSecond, double rawImagesPerSecond) =>
         serviceRequestsPerSecond >= 0 && rawImagesPerSecond > 0 ? serviceRequestsPerSecond / rawImagesPerSecond : double.NaN;
 
+    /// <summary>
+    /// The same ratio per core-second of CPU: (service requests/s ÷ the cores the service used) ÷ (raw images/s ÷ the
+    /// cores the raw calls used). On a machine shared with other work each side gets whatever CPU the scheduler gives
+    /// it, so the plain ratio mixes the request path's cost with luck; this one compares the work per CPU second.
+    /// </summary>
+    public static double EfficiencyPerCore(double serviceRequestsPerSecond, double serviceCores, double rawImagesPerSecond, double rawCores) =>
+        serviceCores > 0 && rawCores > 0 ? Efficiency(serviceRequestsPerSecond / serviceCores, rawImagesPerSecond / rawCores) : double.NaN;
+
     /// <summary>Arrival rates for an open-loop run: each fraction of the measured capacity (requests/s).</summary>
     public static double[] Rates(double capacity, IEnumerable<double> fractions) =>
         capacity > 0 ? fractions.Select(f => f * capacity).ToArray() : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "no capacity measured");

@@ -26,6 +26,15 @@ public sealed class ThroughputRatioTests
         Assert.True(double.IsNaN(ThroughputRatio.Efficiency(88, 0)));
     }
 
+    [Fact]
+    public void Per_core_second_each_side_is_divided_by_the_cpu_it_used()
+    {
+        // 40 req/s on 0.5 cores = 80 per core-second; 100 images/s on 1.0 core = 100: 80 %.
+        Assert.Equal(0.8, ThroughputRatio.EfficiencyPerCore(40, 0.5, 100, 1.0), 9);
+        Assert.True(double.IsNaN(ThroughputRatio.EfficiencyPerCore(40, 0, 100, 1.0)));
+        Assert.True(double.IsNaN(ThroughputRatio.EfficiencyPerCore(40, 0.5, 100, double.NaN)));
+    }
+
     [Theory]
     [InlineData(0.5)]
     [InlineData(double.NaN)]
