@@ -47,16 +47,13 @@ public static class GreyscalePng
         header[12] = 0;   // not interlaced
         WriteChunk(png, "IHDR"u8, header);
 
+        // Each row is preceded by its filter type, 0 (none); deflated in one write, which zlib compresses best.
+        var rows = new byte[(width + 1) * height];
+        for (int row = 0; row < height; row++)
+            Buffer.BlockCopy(grey, row * width, rows, row * (width + 1) + 1, width);
         var deflated = new MemoryStream(64 + grey.Length / 2);
         using (var zlib = new ZLibStream(deflated, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            Span<byte> none = [0];
-            for (int row = 0; row < height; row++)
-            {
-                zlib.Write(none);
-                zlib.Write(grey, row * width, width);
-            }
-        }
+            zlib.Write(rows);
         WriteChunk(png, "IDAT"u8, deflated.GetBuffer().AsSpan(0, (int)deflated.Length));
         WriteChunk(png, "IEND"u8, []);
         return png.ToArray();
