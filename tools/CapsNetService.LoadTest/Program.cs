@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CapsNetService.LoadTest.Cli;
 using CapsNetService.LoadTest.Corpus;
 using CapsNetService.LoadTest.Images;
@@ -39,14 +40,20 @@ try
     bool runCorpus = arguments.Command is "corpus" or "all";
     bool runLoad = arguments.Command is "load" or "all";
     bool runFaults = arguments.Command is "faults" or "all";
-    if (!runCorpus && !runLoad && !runFaults) throw new ArgumentException($"unknown command '{arguments.Command}'; see capsnet-loadtest help");
+    bool runOpen = arguments.Command is "open";
+    if (!runCorpus && !runLoad && !runFaults && !runOpen) throw new ArgumentException($"unknown command '{arguments.Command}'; see capsnet-loadtest help");
 
     var corpusSettings = new CorpusSettings(url, pid, seed, arguments.Int("count", 1200, 1), arguments.Int("concurrency", 8, 1, 256),
         arguments.Int("slow-concurrency", 16, 1, 256), arguments.Int("batch", 50, 1),
         TimeSpan.FromSeconds(arguments.Int("request-timeout", 30, 1)), TimeSpan.FromSeconds(arguments.Int("slow-timeout", 30, 1)),
         arguments.String("dump"));
+    string? query = arguments.String("query");
     var loadSettings = new LoadSettings(url, pid, arguments.Int("clients", 32, 1, 1024), TimeSpan.FromSeconds(arguments.Int("duration", 60, 1)),
-        TimeSpan.FromSeconds(arguments.Int("warmup", 5, 0)), seed);
+        TimeSpan.FromSeconds(arguments.Int("warmup", 5, 0)), seed, query);
+    var openSettings = runOpen
+        ? new OpenLoopSettings(url, pid, arguments.Double("rate", 0.1, 10_000), loadSettings.Duration, loadSettings.Warmup,
+                               arguments.Choice("arrivals", ArrivalPattern.Uniform), arguments.Int("max-in-flight", 1024, 1, 65_536), seed, query)
+        : null;
     string? modelsDirectory = runFaults ? Path.GetFullPath(arguments.Required("models-dir")) : null;
     var faultSettings = new FaultSettings(url, pid, modelsDirectory ?? "", arguments.Int("fault-clients", 8, 1, 1024),
         TimeSpan.FromSeconds(arguments.Int("step-timeout", 60, 1)), arguments.String("service-log"), seed, !arguments.Flag("no-restore"),
@@ -90,6 +97,16 @@ try
         report["load"] = result;
         passed &= result.Passed;
     }
+    if (openSettings is not null)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Open loop: {openSettings.Rate:F1} requests/s ({openSettings.Pattern.ToString().ToLowerInvariant()} arrivals) for "
+                          + $"{openSettings.Duration.TotalSeconds:F0} s (+{openSettings.Warmup.TotalSeconds:F0} s warm-up)");
+        var result = await OpenLoopLoad.RunAsync(openSettings, digits, Console.Out);
+        OpenLoopLoad.Print(result, Console.Out);
+        report["open"] = result;
+        passed &= result.Passed;
+    }
     if (runFaults)
     {
         Console.WriteLine();
@@ -104,7 +121,12 @@ try
     if (reportPath is not null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
-        await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+        await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            // A histogram's last bucket is +Inf; a mean without calls is NaN.
+            NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
         Console.WriteLine($"Report: {reportPath}");
     }
     Console.WriteLine(passed ? "RESULT: PASS" : "RESULT: FAIL");
@@ -128,7 +150,12 @@ internal static class Help
               4xx as application/problem+json (never a 5xx, a hang, a stack trace or a server path), and
               GET /health/live must answer after every batch.
           capsnet-loadtest load --url URL [--pid PID] [--clients 32] [--duration 60] [--warmup 5]
-              Sustained load: real MNIST PNGs to POST /predict; requests/s, p50/p95/p99, errors, server RSS.
+              Sustained load (closed loop): real MNIST PNGs to POST /predict; requests/s, p50/p95/p99, errors, server RSS,
+              the service's batch sizes (GET /metrics).
+          capsnet-loadtest open --url URL --rate R [--pid PID] [--duration 60] [--warmup 5] [--arrivals uniform|poisson]
+                                [--max-in-flight 1024]
+              Open loop: R requests/s on a schedule fixed in advance, sent whether or not earlier ones were answered, so
+              that queueing shows; latency from each request's due moment, p50/p99, the service's batch sizes.
           capsnet-loadtest faults --url URL --models-dir DIR [--pid PID] [--fault-clients 8] [--service-log FILE]
                                   [--step-timeout 60] [--no-restore] [--reload-cycles 0]
               Publishes a corrupt, a truncated and a wrong-contract capsnet.onnx into DIR under load, then a good one
@@ -137,6 +164,7 @@ internal static class Help
           capsnet-loadtest all ...   the three in order, with their options.
 
         Common: --mnist-dir DIR (default: CAPSNET_MNIST_DIR, else ../shared/mnist beside the clone), --report FILE.json,
+        --query TEXT (load, open: appended to /predict, e.g. images=false),
         --max-request-bytes / --max-batch / --max-image-side / --max-request-pixels when the service runs with other Uploads limits.
         Exit code: 0 all checks passed, 1 a check failed, 2 bad arguments or no service.
         """;

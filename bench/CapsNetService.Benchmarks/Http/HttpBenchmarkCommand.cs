@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using CapsNetService.Benchmarks.Inference;
 using CapsNetService.Benchmarks.Measurement;
+using CapsNetService.Common;
 using CapsNetService.Tests;
 
 namespace CapsNetService.Benchmarks.Http;
@@ -13,6 +15,10 @@ namespace CapsNetService.Benchmarks.Http;
 /// (<c>--provider cpu</c>), driven by capsnet-loadtest's load mode. Reports requests/s, latency percentiles, errors,
 /// the mean images per ONNX Runtime call (from the service's own batch size histogram), the CPU taken by the service,
 /// the load generator and everything else during the measured window, and the service's RSS at idle and under load.
+/// After each run, with the service stopped, it times ONNX Runtime alone in this process on the same model at the batch
+/// sizes around the mean batch the micro-batcher formed in the window, and prints the serving efficiency (requests/s ÷
+/// those raw images/s). Then, for one variant, the latency under a steady arrival rate: one client alone (the
+/// single-request latency), and capsnet-loadtest's open loop at fractions of the capacity measured above.
 /// </summary>
 public static class HttpBenchmarkCommand
 {
@@ -33,6 +39,10 @@ public static class HttpBenchmarkCommand
     private static readonly Option<int> Rounds = new("--rounds") { Description = "times through the variants; even rounds go in reverse order (drift shows, and cancels in the mean)", DefaultValueFactory = _ => 1 };
     private static readonly Option<double> MaxOthers = new("--max-others-cores") { Description = "a run during whose window other processes used more CPU than this (in cores) is taken again", DefaultValueFactory = _ => 0.3 };
     private static readonly Option<int> MaxRetakes = new("--max-retakes") { Description = "at most this many retaken runs in all", DefaultValueFactory = _ => 3 };
+    private static readonly Option<string> OpenVariant = new("--open-variant") { Description = "the variant whose open-loop latency is measured at --open-loads of its capacity (none: skip)", DefaultValueFactory = _ => "batched" };
+    private static readonly Option<double[]> OpenLoads = new("--open-loads") { Description = "arrival rates for the open loop, as fractions of the capacity (requests/s at --capacity-clients)", DefaultValueFactory = _ => [0.5, 0.8], AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<int> CapacityClients = new("--capacity-clients") { Description = "the closed-loop client count (one of --clients) whose requests/s is the capacity", DefaultValueFactory = _ => 16 };
+    private static readonly Option<double> RawSeconds = new("--raw-seconds") { Description = "seconds of raw ONNX Runtime calls per batch size for the efficiency ratio (0: skip)", DefaultValueFactory = _ => 3 };
     private static readonly Option<string> WorkDir = new("--work-dir") { Description = "where the service and load generator logs and reports go", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "capsnet-http-bench") };
     private static readonly Option<string?> Out = new("--out") { Description = "also write the Markdown results to this file" };
 
@@ -40,21 +50,30 @@ public static class HttpBenchmarkCommand
     {
         var command = new Command("http", "POST /predict under load from a second process (capsnet-loadtest), service variants compared in one run")
         {
-            ServiceDll, LoadTestDll, ModelDir, MnistDir, Clients, Duration, Warmup, Variants, Rounds, MaxOthers, MaxRetakes, WorkDir, Out,
+            ServiceDll, LoadTestDll, ModelDir, MnistDir, Clients, Duration, Warmup, Variants, Rounds, MaxOthers, MaxRetakes,
+            OpenVariant, OpenLoads, CapacityClients, RawSeconds, WorkDir, Out,
         };
         command.SetAction(RunAsync);
         return command;
     }
 
+    /// <summary>A service configuration; the pseudo-setting <c>Query=...</c> is not the service's but what the load
+    /// generator appends to /predict (e.g. <c>Query=images=false</c>).</summary>
     private sealed record Variant(string Name, IReadOnlyList<KeyValuePair<string, string>> Settings)
     {
+        public const string QueryKey = "Query";
+
+        public string? Query => Settings.FirstOrDefault(s => s.Key == QueryKey).Value;
+
+        public IEnumerable<KeyValuePair<string, string>> ServiceSettings => Settings.Where(s => s.Key != QueryKey);
+
         public static Variant Parse(string text)
         {
             int colon = text.IndexOf(':');
             if (colon <= 0) throw new ArgumentException($"--variant '{text}' is not name:Key=Value,...");
             var settings = text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pair =>
             {
-                int equals = pair.LastIndexOf('=');
+                int equals = pair.IndexOf('=');
                 if (equals <= 0) throw new ArgumentException($"--variant '{text}': '{pair}' is not Key=Value");
                 return KeyValuePair.Create(pair[..equals], pair[(equals + 1)..]);
             }).ToList();
@@ -65,7 +84,26 @@ public static class HttpBenchmarkCommand
     }
 
     private sealed record Run(Variant Variant, int Round, LoadFigures Figures, double? IdleRssMiB, double? RssAfterMiB, double? HighWaterMiB,
-                              double ImagesPerCall, double OrtCalls, int Retaken);
+                              double ImagesPerCall, double OrtCalls, int Retaken)
+    {
+        /// <summary>Mean milliseconds per POST /predict of each step (capsnet_predict_stage_seconds sum ÷ count, whole run).</summary>
+        public IReadOnlyDictionary<string, double> Stages { get; init; } = new Dictionary<string, double>();
+
+        /// <summary>Raw ONNX Runtime images/s at the window's mean batch, timed in this process after the run.</summary>
+        public double RawImagesPerSecond { get; init; } = double.NaN;
+
+        public double Efficiency => ThroughputRatio.Efficiency(Figures.RequestsPerSecond, RawImagesPerSecond);
+
+        /// <summary>Cores the raw calls kept busy (this process, /proc), beside <see cref="LoadFigures.ServiceCores"/>.</summary>
+        public double RawCores { get; init; } = double.NaN;
+
+        public double EfficiencyPerCore => ThroughputRatio.EfficiencyPerCore(Figures.RequestsPerSecond, Figures.ServiceCores, RawImagesPerSecond, RawCores);
+    }
+
+    private sealed record OpenRun(double Fraction, OpenLoopFigures Figures);
+
+    /// <summary>The steps of POST /predict the service times (its capsnet_predict_stage_seconds labels).</summary>
+    private static readonly string[] StageNames = ["read", "preprocess", "queue", "inference", "respond", "write"];
 
     private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
@@ -99,6 +137,9 @@ public static class HttpBenchmarkCommand
         Emit($"Service: `{serviceDll}` (built {File.GetLastWriteTimeUtc(serviceDll):yyyy-MM-dd HH:mm} UTC), models `{modelDir}`; "
              + $"load generator: `{loadTestDll}` (built {File.GetLastWriteTimeUtc(loadTestDll):yyyy-MM-dd HH:mm} UTC).\n");
 
+        double rawSeconds = result.GetValue(RawSeconds);
+        string ortMnist = mnistDir ?? Environment.GetEnvironmentVariable("CAPSNET_MNIST_DIR") ?? RepositoryRoot.Path("data", "mnist");
+        OrtThroughput? raw = null;
         var runs = new List<Run>();
         int retaken = 0, sequence = 0;
         for (int round = 1; round <= rounds; round++)
@@ -126,13 +167,56 @@ public static class HttpBenchmarkCommand
                             Log($"   other processes used {f.OthersCores:F2} cores during the window: taken again");
                             continue;
                         }
+                        if (rawSeconds > 0 && run.Figures.Batches is { Calls: > 0 } batches)
+                        {
+                            // The service has stopped: ONNX Runtime alone, on the same cores, at the batch sizes it formed.
+                            raw ??= new OrtThroughput(Path.Combine(modelDir, ModelContract.ModelFileName), ortMnist, rawSeconds, maxOthers, Log);
+                            run = run with { RawImagesPerSecond = raw.ImagesPerSecondAt(batches.Mean), RawCores = raw.CoresBusyAt(batches.Mean) };
+                            Log($"   efficiency: {f.RequestsPerSecond:F1} req/s ÷ {run.RawImagesPerSecond:F1} raw images/s at batch {batches.Mean:F2} = {run.Efficiency:P0}; "
+                                + $"per core-second {run.EfficiencyPerCore:P0} (service {f.ServiceCores:F2} cores, raw {run.RawCores:F2})");
+                        }
                         runs.Add(run with { Retaken = retaken });
                         break;
                     }
                 }
         }
 
+        raw?.Dispose();
         EmitTables(Emit, runs, variants, clients, maxOthers, duration, warmup, retaken);
+
+        string openName = result.GetValue(OpenVariant)!;
+        int capacityClients = result.GetValue(CapacityClients);
+        if (openName != "none")
+        {
+            var variant = variants.FirstOrDefault(v => v.Name == openName)
+                ?? throw new ArgumentException($"--open-variant '{openName}' is not one of the variants ({string.Join(", ", variants.Select(v => v.Name))})");
+            var capacityRuns = runs.Where(r => r.Variant.Name == openName && r.Figures.Clients == capacityClients).ToList();
+            if (capacityRuns.Count == 0) throw new ArgumentException($"--capacity-clients {capacityClients} is not one of --clients");
+            double capacity = capacityRuns.Average(r => r.Figures.RequestsPerSecond);
+
+            sequence++;
+            Log($"== {openName}, 1 client (single-request latency)");
+            var single = await RunOnceAsync(dotnet, serviceDll, loadTestDll, modelDir, mnistDir, variant, 1, 1, duration, warmup,
+                                            Path.Combine(workDir, $"{sequence:D2}-{openName}-c1"), cancellationToken);
+            Log($"   p50 {single.Figures.P50:F1} ms, p99 {single.Figures.P99:F1} ms, {single.Figures.RequestsPerSecond:F1} req/s");
+            var openRuns = new List<OpenRun>();
+            foreach (var (fraction, rate) in result.GetValue(OpenLoads)!.Zip(ThroughputRatio.Rates(capacity, result.GetValue(OpenLoads)!)))
+            {
+                sequence++;
+                BlockTimer.WaitForQuiet(0.15, 15);
+                Log($"== {openName}, open loop at {fraction:P0} of {capacity:F1} req/s = {rate:F1} req/s");
+                string stem = Path.Combine(workDir, $"{sequence:D2}-{openName}-open{fraction * 100:F0}");
+                await using var service = ServiceProcess.Start(dotnet, serviceDll, modelDir, variant.ServiceSettings, stem + ".service.log");
+                await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
+                await Task.Delay(1000, cancellationToken);
+                var figures = await LoadGeneratorRun.RunOpenAsync(dotnet, loadTestDll, service, rate, duration, warmup, mnistDir, variant.Query,
+                                                                  stem + ".report.json", stem + ".loadtest.log", cancellationToken);
+                Log($"   p50 {figures.P50:F1} ms, p99 {figures.P99:F1} ms, {figures.AnsweredPerSecond:F1}/s answered, {figures.Errors} errors, "
+                    + $"{figures.Dropped} dropped, batches {figures.Batches?.Buckets}");
+                openRuns.Add(new OpenRun(fraction, figures));
+            }
+            EmitOpenLoop(Emit, variant, capacityClients, capacity, single.Figures, openRuns, duration, warmup);
+        }
         if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
         return 0;
     }
@@ -140,11 +224,11 @@ public static class HttpBenchmarkCommand
     private static async Task<Run> RunOnceAsync(string dotnet, string serviceDll, string loadTestDll, string modelDir, string? mnistDir, Variant variant,
                                                 int round, int clients, int duration, int warmup, string stem, CancellationToken cancellationToken)
     {
-        await using var service = ServiceProcess.Start(dotnet, serviceDll, modelDir, variant.Settings, stem + ".service.log");
+        await using var service = ServiceProcess.Start(dotnet, serviceDll, modelDir, variant.ServiceSettings, stem + ".service.log");
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
         await Task.Delay(1000, cancellationToken);   // let start-up settle (JIT, the model's smoke test)
         double? idle = ProcessMemory.ResidentMiB(service.Pid);
-        var figures = await LoadGeneratorRun.RunAsync(dotnet, loadTestDll, service, clients, duration, warmup, mnistDir,
+        var figures = await LoadGeneratorRun.RunAsync(dotnet, loadTestDll, service, clients, duration, warmup, mnistDir, variant.Query,
                                                       stem + ".report.json", stem + ".loadtest.log", cancellationToken);
         var metrics = await service.MetricsAsync(cancellationToken);
         double calls = ServiceProcess.MetricValue(metrics, "capsnet_inference_batch_size_count");
@@ -152,7 +236,12 @@ public static class HttpBenchmarkCommand
         await Task.Delay(2000, cancellationToken);
         double? after = ProcessMemory.ResidentMiB(service.Pid);
         double? highWater = ProcessMemory.PeakResidentMiB(service.Pid);
-        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0);
+        var stages = StageNames.ToDictionary(stage => stage, stage =>
+        {
+            double count = ServiceProcess.MetricValue(metrics, $"capsnet_predict_stage_seconds_count{{stage=\"{stage}\"}}");
+            return count > 0 ? 1000 * ServiceProcess.MetricValue(metrics, $"capsnet_predict_stage_seconds_sum{{stage=\"{stage}\"}}") / count : double.NaN;
+        });
+        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0) { Stages = stages };
     }
 
     private static void EmitTables(Action<string> Emit, List<Run> runs, List<Variant> variants, int[] clients, double maxOthers,
@@ -215,12 +304,65 @@ public static class HttpBenchmarkCommand
         foreach (var run in runs.Where(r => r.Figures.SampleErrors.Count > 0))
             Emit($"Errors of {run.Variant.Name} at {run.Figures.Clients} clients (first few): {string.Join(" | ", run.Figures.SampleErrors)}\n");
 
+        Emit("## Where a request's time goes (the service's capsnet_predict_stage_seconds, mean ms per request, whole run)\n");
+        Emit("read = the multipart form; preprocess = decode + 28×28 preprocessing; queue = waiting in the micro-batcher (until "
+             + "its call's answer, less the call); inference = the ORT call the image ran in (shared by the call's images); "
+             + "respond = building the answer (PNG encodings, copies); write = JSON serialisation and sending. Wall time, so "
+             + "on a busy CPU every step includes waiting for a core.\n");
+        var stagesTable = new MarkdownTable(["variant", "round", "clients", .. StageNames, "sum"]);
+        foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round))
+            stagesTable.Add([run.Variant.Name, I(run.Round), I(run.Figures.Clients), .. StageNames.Select(n => F2(run.Stages.GetValueOrDefault(n, double.NaN))),
+                             F2(StageNames.Sum(n => run.Stages.GetValueOrDefault(n, double.NaN)))]);
+        Emit(stagesTable.ToString());
+
+        Emit("## Serving efficiency: the service against ONNX Runtime alone\n");
+        Emit("Batch sizes = the service's capsnet_inference_batch_size histogram over the measured window (GET /metrics before and "
+             + "after it): mean images per ORT call and the share of calls by size. Raw ORT = the same model in the harness "
+             + "process after the run (service stopped), the service's session settings and per-call copies, real MNIST digits, "
+             + "images/s at the whole batch sizes around the mean, interpolated linearly. Efficiency = service requests/s ÷ raw images/s; "
+             + "per core-second = the same with each side divided by the cores it used (service: its process over the window; raw: "
+             + "this process during the calls), which is the fairer figure when other processes take part of the CPU.\n");
+        var efficiency = new MarkdownTable("variant", "round", "clients", "requests/s", "mean batch (window)", "batch sizes (share of calls)",
+                                           "raw ORT images/s at that batch", "efficiency", "service cores", "raw ORT cores", "efficiency per core-second");
+        foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round))
+            efficiency.Add(run.Variant.Name, I(run.Round), I(run.Figures.Clients), F1(run.Figures.RequestsPerSecond),
+                           F2(run.Figures.Batches?.Mean ?? double.NaN), run.Figures.Batches?.Buckets ?? "–", F1(run.RawImagesPerSecond),
+                           double.IsNaN(run.Efficiency) ? "–" : $"{run.Efficiency:P0}", F2(run.Figures.ServiceCores), F2(run.RawCores),
+                           double.IsNaN(run.EfficiencyPerCore) ? "–" : $"{run.EfficiencyPerCore:P0}");
+        Emit(efficiency.ToString());
+        foreach (var run in runs.Where(r => r.Figures.Clients == 16 && !double.IsNaN(r.Efficiency)))
+            Emit($"Goal (efficiency) at 16 clients, {run.Variant.Name} round {run.Round}: {run.Efficiency:P0} of raw ONNX Runtime (≥ 80 %): "
+                 + $"{(run.Efficiency >= 0.8 ? "met" : "NOT met")}; per core-second {run.EfficiencyPerCore:P0}.\n");
+
         foreach (var run in runs.Where(r => r.Figures.Clients == 16))
         {
             var f = run.Figures;
             bool met = f.RequestsPerSecond >= 200 && f.P99 < 50 && f.Errors == 0;
             Emit($"Goal (issue 6) at 16 clients, {run.Variant.Name} round {run.Round}: {F1(f.RequestsPerSecond)} req/s (≥ 200), p99 {F1(f.P99)} ms (< 50): {(met ? "met" : "NOT met")}.\n");
         }
+    }
+
+    private static void EmitOpenLoop(Action<string> Emit, Variant variant, int capacityClients, double capacity, LoadFigures single,
+                                     List<OpenRun> runs, int duration, int warmup)
+    {
+        Emit($"## Latency under a steady arrival rate ({variant.Name}; open loop, {duration} s measured after {warmup} s, a fresh service per run)\n");
+        Emit($"Capacity = {F1(capacity)} requests/s, the closed loop's at {capacityClients} clients above. Single-request latency = "
+             + $"one client alone in a closed loop: p50 {F1(single.P50)} ms, p99 {F1(single.P99)} ms ({F1(single.RequestsPerSecond)} req/s). "
+             + "The open loop (capsnet-loadtest open) sends requests at a fixed rate, evenly spaced, whether or not earlier ones were "
+             + "answered; latency counts from each request's due moment, so queueing shows. Batch sizes: the service's histogram over the window.\n");
+        var table = new MarkdownTable("load", "arrivals/s", "answered/s", "p50 ms", "p99 ms", "max ms", "p99 ÷ single p50", "errors", "dropped",
+                                      "send lag p99 ms", "mean batch", "batch sizes (share of calls)", "service cores", "others");
+        foreach (var run in runs)
+        {
+            var f = run.Figures;
+            table.Add($"{run.Fraction:P0}", F1(f.Rate), F1(f.AnsweredPerSecond), F1(f.P50), F1(f.P99), F1(f.Max), $"{f.P99 / single.P50:F2}×",
+                      I(f.Errors), I(f.Dropped), F1(f.SendLagP99), F2(f.Batches?.Mean ?? double.NaN), f.Batches?.Buckets ?? "–",
+                      F2(f.ServiceCores), F2(f.OthersCores));
+        }
+        Emit(table.ToString());
+        foreach (var run in runs.Where(r => Math.Abs(r.Fraction - 0.5) < 1e-9))
+            Emit($"Goal (latency) at 50 % load: p99 {F1(run.Figures.P99)} ms ≤ 3 × single-request p50 {F1(single.P50)} ms = "
+                 + $"{F1(3 * single.P50)} ms: {(run.Figures.P99 <= 3 * single.P50 ? "met" : "NOT met")}.\n");
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

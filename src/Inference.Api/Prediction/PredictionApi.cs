@@ -23,7 +23,9 @@ public static class PredictionApi
                  + "reconstruction as a base64 PNG and what preprocessing did. With `?format=png` the reconstruction "
                  + "comes back as image/png instead (headers X-Predicted-Digit, X-Model-Version). `isDigit` says whether "
                  + "the model's calibrated thresholds on the capsule length and the reconstruction error take the image "
-                 + "for a digit at all; with `?reject=true` an image that is not one is refused (422, code not-a-digit).")
+                 + "for a digit at all; with `?reject=true` an image that is not one is refused (422, code not-a-digit). "
+                 + "With `?images=false` the answer leaves out `reconstruction` and `modelInput` (the two PNGs), which "
+                 + "saves their encoding and most of the answer's bytes.")
              .WithMetadata(new ImageUploadOperationFilter.Metadata(Multiple: false))
              .Produces<PredictionResponse>(StatusCodes.Status200OK, "application/json", "image/png")
              .ProducesClientProblems()
@@ -36,7 +38,8 @@ public static class PredictionApi
                  "Send multipart/form-data with the images as file fields named `images` (or `image`, repeated); "
                  + "results come back one per image, in the same order. A refused image fails the whole request, its "
                  + "problem naming the image by position and file name; with `?reject=true`, so does an image that is "
-                 + "not a digit (422, code not-a-digit).")
+                 + "not a digit (422, code not-a-digit). With `?images=false` each result leaves out `reconstruction` "
+                 + "and `modelInput`.")
              .WithMetadata(new ImageUploadOperationFilter.Metadata(Multiple: true))
              .Produces<BatchPredictionResponse>(StatusCodes.Status200OK)
              .ProducesClientProblems()
@@ -51,28 +54,46 @@ public static class PredictionApi
     /// <param name="format">json (default): the JSON answer; png: only the reconstruction, as image/png.</param>
     /// <param name="reject">true: an image the model does not take for a digit is refused with a 422 problem
     /// (code not-a-digit) instead of answered with its best guess.</param>
+    /// <param name="images">false: the JSON answer leaves out <c>reconstruction</c> and <c>modelInput</c> (the two
+    /// base64 PNGs), for clients that only want the digit and the capsules; default true.</param>
     public static async Task<Results<Ok<PredictionResponse>, FileContentHttpResult>> Predict(
         HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline,
-        [FromQuery] string? format = null, [FromQuery] bool reject = false)
+        [FromQuery] string? format = null, [FromQuery] bool reject = false, [FromQuery] bool images = true)
     {
+        long started = Stopwatch.GetTimestamp();
         bool asPng = ApiConventions.WantsPng(format, ApiConventions.ReconstructionPng);
         var uploads = await reader.ReadAsync(context.Request, batch: false);
+        PredictionStages.Record(PredictionStages.Stage.Read, started);
         var outcome = await pipeline.PredictAsync(uploads, batch: false, context.RequestAborted);
         if (reject) NotADigit.ThrowIfAny(outcome, batch: false);
 
+        long answered = Stopwatch.GetTimestamp();
         var image = outcome.Images[0];
         ApiConventions.SetModelVersionHeader(context, outcome.ModelVersion);
+        Results<Ok<PredictionResponse>, FileContentHttpResult> result;
         if (asPng)
         {
             context.Response.Headers[ApiConventions.PredictedDigitHeader] = image.Prediction.Digit.ToString(CultureInfo.InvariantCulture);
-            return TypedResults.File(GreyscalePng.Encode(image.Prediction.Reconstruction), "image/png");
+            result = TypedResults.File(GreyscalePng.Encode(image.Prediction.Reconstruction), "image/png");
         }
-        return TypedResults.Ok(new PredictionResponse(image, outcome.ModelVersion, outcome.InferenceTime));
+        else
+        {
+            result = TypedResults.Ok(new PredictionResponse(image, outcome.ModelVersion, outcome.InferenceTime, images));
+        }
+        long built = PredictionStages.Record(PredictionStages.Stage.Respond, answered);
+        context.Response.OnCompleted(static state =>
+        {
+            PredictionStages.Record(PredictionStages.Stage.Write, (long)state);
+            return Task.CompletedTask;
+        }, built);
+        return result;
     }
 
     /// <param name="reject">true: the batch is refused (422, code not-a-digit) when one of its images is not taken for a digit.</param>
+    /// <param name="images">false: each result leaves out <c>reconstruction</c> and <c>modelInput</c>; default true.</param>
     public static async Task<Ok<BatchPredictionResponse>> PredictBatch(
-        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, [FromQuery] bool reject = false)
+        HttpContext context, ImageUploadReader reader, PredictionPipeline pipeline, [FromQuery] bool reject = false,
+        [FromQuery] bool images = true)
     {
         var uploads = await reader.ReadAsync(context.Request, batch: true);
         var outcome = pipeline.Predict(uploads, batch: true, cancellationToken: context.RequestAborted);
@@ -84,7 +105,7 @@ public static class PredictionApi
             ModelVersion = outcome.ModelVersion,
             Count = outcome.Images.Count,
             InferenceMilliseconds = Math.Round(outcome.InferenceTime.TotalMilliseconds, 3),
-            Results = outcome.Images.Select(i => new BatchPredictionItem(i, outcome.ModelVersion, outcome.InferenceTime)).ToList(),
+            Results = outcome.Images.Select(i => new BatchPredictionItem(i, outcome.ModelVersion, outcome.InferenceTime, images)).ToList(),
         });
     }
 }
@@ -92,7 +113,9 @@ public static class PredictionApi
 /// <summary>The model's answer for one image.</summary>
 public class PredictionResponse
 {
-    public PredictionResponse(PredictedImage image, string modelVersion, TimeSpan inferenceTime)
+    /// <param name="withImages">false: <see cref="Reconstruction"/> and <see cref="ModelInput"/> are left out (null,
+    /// not serialised), and their PNGs are never encoded.</param>
+    public PredictionResponse(PredictedImage image, string modelVersion, TimeSpan inferenceTime, bool withImages = true)
     {
         var prediction = image.Prediction;
         Digit = prediction.Digit;
@@ -103,8 +126,11 @@ public class PredictionResponse
         Capsules = new float[ModelContract.Classes][];
         for (int digit = 0; digit < Capsules.Length; digit++)
             Capsules[digit] = prediction.Capsules.AsSpan(digit * ModelContract.CapsuleDims, ModelContract.CapsuleDims).ToArray();
-        Reconstruction = GreyscalePng.EncodeBase64(prediction.Reconstruction);
-        ModelInput = GreyscalePng.EncodeBase64(image.Input.Pixels);
+        if (withImages)
+        {
+            Reconstruction = GreyscalePng.EncodeBase64(prediction.Reconstruction);
+            ModelInput = GreyscalePng.EncodeBase64(image.Input.Pixels);
+        }
         ModelVersion = modelVersion;
         InferenceMilliseconds = Math.Round(inferenceTime.TotalMilliseconds, 3);
         Preprocessing = new PreprocessingInfo
@@ -148,13 +174,17 @@ public class PredictionResponse
     /// <example>[[0.001, -0.002, 0.0, 0.003, 0.0, -0.001, 0.002, 0.0, 0.001, 0.0, -0.001, 0.002, 0.0, 0.001, 0.0, 0.001]]</example>
     public float[][] Capsules { get; }
 
-    /// <summary>The decoder's redrawing of the digit from its capsule: a 28×28 greyscale PNG, base64-encoded.</summary>
+    /// <summary>The decoder's redrawing of the digit from its capsule: a 28×28 greyscale PNG, base64-encoded
+    /// (absent with <c>?images=false</c>).</summary>
     /// <example>iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAAFklEQVR42mNgGHrg////o7IjVnbgAACeyjLOT5E9LAAAAABJRU5ErkJggg==</example>
-    public string Reconstruction { get; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reconstruction { get; }
 
-    /// <summary>What the model was given: the upload after preprocessing, a 28×28 greyscale PNG, base64-encoded.</summary>
+    /// <summary>What the model was given: the upload after preprocessing, a 28×28 greyscale PNG, base64-encoded
+    /// (absent with <c>?images=false</c>).</summary>
     /// <example>iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAAFklEQVR42mNgGHrg////o7IjVnbgAACeyjLOT5E9LAAAAABJRU5ErkJggg==</example>
-    public string ModelInput { get; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ModelInput { get; }
 
     /// <summary>The version of the model that answered (from its metadata).</summary>
     /// <example>20261128-e30-6c2398ec</example>
@@ -191,8 +221,8 @@ public sealed class BatchPredictionResponse
 }
 
 /// <summary>The answer for one image of a batch.</summary>
-public sealed class BatchPredictionItem(PredictedImage image, string modelVersion, TimeSpan inferenceTime)
-    : PredictionResponse(image, modelVersion, inferenceTime)
+public sealed class BatchPredictionItem(PredictedImage image, string modelVersion, TimeSpan inferenceTime, bool withImages = true)
+    : PredictionResponse(image, modelVersion, inferenceTime, withImages)
 {
     /// <summary>The image's position in the request, from 0.</summary>
     /// <example>0</example>

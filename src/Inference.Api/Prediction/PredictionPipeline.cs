@@ -12,15 +12,27 @@ namespace CapsNetService.Inference.Api.Prediction;
 public sealed class PredictionPipeline(DigitImagePreprocessor preprocessor, InferenceRunner runner, InferenceMetrics metrics,
                                        MicroBatcher batcher, IOptions<UploadLimitsOptions> limits)
 {
-    /// <summary>As <see cref="Predict"/> on the serving model; one image goes through the micro-batcher when it is on.</summary>
+    /// <summary>As <see cref="Predict"/> on the serving model; one image goes through the micro-batcher when it is on,
+    /// its steps timed into <see cref="PredictionStages"/>.</summary>
     /// <exception cref="ApiProblem">An image is refused.</exception>
     /// <exception cref="ModelUnavailableException">No model is loaded.</exception>
     /// <exception cref="OperationCanceledException">The request was cancelled before an image or while it waited for its call.</exception>
     public async Task<PredictionOutcome> PredictAsync(IReadOnlyList<ImageUpload> uploads, bool batch, CancellationToken cancellationToken)
     {
-        if (!batcher.Enabled || uploads.Count != 1) return Predict(uploads, batch, cancellationToken: cancellationToken);
+        if (uploads.Count != 1) return Predict(uploads, batch, cancellationToken: cancellationToken);
+        long started = Stopwatch.GetTimestamp();
         var inputs = Preprocess(uploads, batch, cancellationToken);
+        long preprocessed = PredictionStages.Record(PredictionStages.Stage.Preprocess, started);
+        if (!batcher.Enabled)
+        {
+            using var lease = runner.Acquire();
+            var inference = runner.Classify([inputs[0].Pixels], lease);
+            PredictionStages.Record(PredictionStages.Stage.Inference, inference.Elapsed);
+            return new PredictionOutcome([new PredictedImage(uploads[0], inputs[0], inference.Predictions[0])], inference.ModelVersion, inference.Elapsed);
+        }
         var answer = await batcher.PredictAsync(inputs[0].Pixels, cancellationToken);
+        PredictionStages.Record(PredictionStages.Stage.Queue, Stopwatch.GetElapsedTime(preprocessed) - answer.Elapsed);
+        PredictionStages.Record(PredictionStages.Stage.Inference, answer.Elapsed);
         return new PredictionOutcome([new PredictedImage(uploads[0], inputs[0], answer.Prediction)], answer.ModelVersion, answer.Elapsed);
     }
 

@@ -49,6 +49,24 @@ public sealed class Arguments
         return value;
     }
 
+    public double Double(string name, double min, double max)
+    {
+        var text = Required(name);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value >= min && value <= max))
+            throw new ArgumentException($"--{name} must be a number between {min} and {max}; got '{text}'");
+        return value;
+    }
+
+    /// <summary>One of an enum's names, in any case.</summary>
+    public T Choice<T>(string name, T fallback) where T : struct, Enum
+    {
+        var text = String(name);
+        if (text is null) return fallback;
+        if (!Enum.TryParse<T>(text, ignoreCase: true, out var value) || !Enum.IsDefined(value) || int.TryParse(text, out _))
+            throw new ArgumentException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}; got '{text}'");
+        return value;
+    }
+
     public bool Flag(string name)
     {
         _read.Add(name);
