@@ -3,6 +3,11 @@ using CapsNetService.Common;
 using CapsNetService.Training.Data;
 using CapsNetService.Training.Export;
 using CapsNetService.Training.Run;
+using CapsNetService.Training.Checkpoints;
+using CapsNetService.Training.Model;
+using CapsNetService.Training.TwoDigits;
+using CapsNetService.Common.Mnist;
+using CapsNetService.Common.MultiMnist;
 
 namespace CapsNetService.Training.Cli;
 
@@ -20,11 +25,17 @@ public static class ExportCommand
         Description = $"also write {ModelContract.Int8ModelFileName} (as `quantize` does; needs the MNIST training and test sets in --data-dir)",
     };
 
+    private static readonly Option<int?> TestPairs = new("--test-pairs")
+    {
+        Description = "MultiMNIST: measure the checkpoint on the first N pairs of the fixed test set and record those figures "
+                      + "(default: the figures its training run measured, on the run's --test-pairs)",
+    };
+
     public static Command Create()
     {
         var command = new Command("export", "Export a checkpoint to ONNX and publish it atomically into a models folder")
         {
-            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir, CommonOptions.TritonRepository, Int8, QuantizeCommand.CalibrationImages,
+            CheckpointPath, Out, CommonOptions.OnlyIfBetter, CommonOptions.DataDir, CommonOptions.LibTorchDir, CommonOptions.TritonRepository, Int8, QuantizeCommand.CalibrationImages, TestPairs,
         };
         command.SetAction(result =>
         {
@@ -37,10 +48,11 @@ public static class ExportCommand
             var dataDir = result.GetValue(CommonOptions.DataDir)!;
             var both = MnistDataSource.BothIfPresent(dataDir);
             var progress = new ConsoleTrainingProgress();
-            var export = OnnxExporter.Export(result.GetValue(CheckpointPath)!, [directory],
-                                             both?.Test ?? MnistDataSource.TestSetIfPresent(dataDir),
+            var test = both?.Test ?? MnistDataSource.TestSetIfPresent(dataDir);
+            var pairTest = result.GetValue(TestPairs) is { } count ? MeasurePairs(result.GetValue(CheckpointPath)!, test, dataDir, count, progress) : null;
+            var export = OnnxExporter.Export(result.GetValue(CheckpointPath)!, [directory], test,
                                              onlyIfBetter: result.GetValue(CommonOptions.OnlyIfBetter),
-                                             calibrationTrain: both?.Train, log: progress.Log);
+                                             calibrationTrain: both?.Train, log: progress.Log, pairTest: pairTest);
             progress.Exported(export);
             if (export.Metadata.Rejection is { } rejection) CalibrateCommand.Print(rejection);
             if (result.GetValue(Int8))
@@ -57,5 +69,24 @@ public static class ExportCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The MultiMNIST checkpoint on the first <paramref name="count"/> fixed test pairs, on the CPU.</summary>
+    private static PairTestFigures MeasurePairs(string checkpointPath, MnistSet? test, string dataDir, int count, ConsoleTrainingProgress progress)
+    {
+        if (count < 1) throw new ArgumentException("--test-pairs must be at least 1");
+        if (Checkpoint.ReadMetadata(checkpointPath).Dataset != TrainingDataset.MultiMnist)
+            throw new ArgumentException("--test-pairs is for a MultiMNIST checkpoint; an MNIST model is measured on the MNIST test set");
+        if (test is null) throw new ArgumentException($"--test-pairs needs the MNIST test set in {dataDir}");
+        var pairs = MultiMnistSets.Test(test, dataDir).Pairs;
+        if (count > pairs.Length) throw new ArgumentException($"--test-pairs {count}: the fixed test set holds {pairs.Length} pairs");
+        var (model, _) = Checkpoint.LoadNetwork(checkpointPath, TorchSharp.torch.CPU);
+        using var _ = model;
+        PairEvaluation evaluation = null!;
+        progress.Track($"Test pairs ({count:N0})", (count + PairEvaluator.DefaultBatchSize - 1) / PairEvaluator.DefaultBatchSize,
+                       step => evaluation = PairEvaluator.Evaluate(model, test, pairs.AsSpan(0, count), TorchSharp.torch.CPU, new CapsuleLoss(),
+                                                                   onBatch: _ => step("")));
+        progress.Log($"Test pairs: both correct {evaluation.BothCorrectAccuracy:P2}, at least one {evaluation.AtLeastOneAccuracy:P2} on {count:N0}");
+        return new PairTestFigures(count, evaluation.BothCorrectAccuracy, evaluation.AtLeastOneAccuracy);
     }
 }

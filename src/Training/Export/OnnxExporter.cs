@@ -27,8 +27,11 @@ public static class OnnxExporter
     /// accuracy (a folder whose metadata cannot be read is published into).</param>
     /// <param name="calibrationTrain">The MNIST training set: with it and <paramref name="checkSet"/> (the test set), the
     /// rejection thresholds are calibrated (<see cref="RejectionCalibrator"/>) into the metadata before publishing.</param>
+    /// <param name="pairTest">A MultiMNIST model's test figures measured afresh (<c>export --test-pairs</c>), recorded
+    /// instead of those its training run measured.</param>
     public static ExportResult Export(string checkpointPath, IReadOnlyList<string> outputDirectories, MnistSet? checkSet = null,
-                                      bool onlyIfBetter = false, MnistSet? calibrationTrain = null, Action<string>? log = null)
+                                      bool onlyIfBetter = false, MnistSet? calibrationTrain = null, Action<string>? log = null,
+                                      PairTestFigures? pairTest = null)
     {
         // Everything that can fail on a bad checkpoint happens before the models folder is touched.
         var kind = Checkpoint.ReadMetadata(checkpointPath);
@@ -42,6 +45,14 @@ public static class OnnxExporter
             throw new CheckpointException($"{checkpointPath}: epoch {checkpoint.Epoch} was not the best on validation, so its test pairs "
                                           + $"were not evaluated; export {Trainer.BestCheckpointName}");
         var metadata = Describe(checkpoint, Checkpoint.Sha256(checkpointPath));
+        if (pairTest is { } measured)
+        {
+            if (!pairs) throw new ArgumentException("test pairs are measured for a MultiMNIST model only");
+            metadata = metadata with
+            {
+                TestAccuracy = measured.BothCorrectAccuracy, TestAtLeastOneAccuracy = measured.AtLeastOneAccuracy, TestPairs = measured.Pairs,
+            };
+        }
         var classifier = ToModel(CapsNetOnnxGraph.BuildClassifier(model), metadata, "CapsNet: image → digit capsules, lengths, reconstruction").ToByteArray();
         var decoder = ToModel(CapsNetOnnxGraph.BuildDecoder(model), metadata, "CapsNet decoder: digit capsules → image").ToByteArray();
 
@@ -159,3 +170,6 @@ public static class OnnxExporter
         return MultiMnistRenderer.RenderBatch(test, pairs).Images;
     }
 }
+
+/// <summary>A MultiMNIST model measured on the first <see cref="Pairs"/> pairs of the fixed test set.</summary>
+public sealed record PairTestFigures(int Pairs, double BothCorrectAccuracy, double AtLeastOneAccuracy);

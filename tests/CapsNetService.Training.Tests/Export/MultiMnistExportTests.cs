@@ -70,6 +70,19 @@ public sealed class MultiMnistExportTests : IDisposable
     }
 
     [Fact]
+    public void Test_figures_measured_at_export_replace_the_training_runs()
+    {
+        var models = Path.Combine(folder, "measured");
+        var export = OnnxExporter.Export(Checkpoint(ModelChoice.CapsNet, "measured.ckpt"), [models], RealMnist.Test,
+                                         pairTest: new PairTestFigures(100_000, 0.8125, 0.99));
+        var m = ModelMetadata.FromJson(File.ReadAllText(Path.Combine(models, MultiMnistContract.MetadataFileName)));
+        Assert.Equal((0.8125, 0.99, 100_000), (m.TestAccuracy, m.TestAtLeastOneAccuracy!.Value, m.TestPairs!.Value));
+        Assert.Equal(export.Metadata, m);
+        // The validation figures that chose the epoch stay the run's.
+        Assert.Equal((0.6, 200), (m.ValidationAccuracy!.Value, m.ValidationPairs!.Value));
+    }
+
+    [Fact]
     public void A_cnn_checkpoint_or_an_epoch_without_test_figures_is_not_exported()
     {
         var models = Path.Combine(folder, "models");
