@@ -112,17 +112,17 @@ public sealed class ModelDirectoryWatcher(
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
         if (string.Equals(e.Name, store.Kind.ModelFileName, StringComparison.Ordinal)
-            || (store.Kind == ModelKindContract.Mnist && string.Equals(e.Name, ModelContract.Int8ModelFileName, StringComparison.Ordinal)))
+            || (store.Kind.Int8ModelFileName is { } int8 && string.Equals(e.Name, int8, StringComparison.Ordinal)))
             Signal($"{e.Name} {e.ChangeType.ToString().ToLowerInvariant()}");
     }
 
     private void Signal(string trigger) => _signals.Writer.TryWrite(trigger);
 
-    /// <summary>The classifier files' sizes and time stamps (the MNIST kind's int8 graph included), null when the kind's model file is missing.</summary>
+    /// <summary>The classifier files' sizes and time stamps (the kind's int8 graph included), null when the kind's model file is missing.</summary>
     private string? Stamp()
     {
         var file = new FileInfo(Path.Combine(store.Directory, store.Kind.ModelFileName));
-        var int8 = store.Kind == ModelKindContract.Mnist ? new FileInfo(Path.Combine(store.Directory, ModelContract.Int8ModelFileName)) : null;
+        var int8 = store.Kind.Int8ModelFileName is { } name ? new FileInfo(Path.Combine(store.Directory, name)) : null;
         return file.Exists
             ? $"{file.Length}@{file.LastWriteTimeUtc.Ticks}+{(int8 is { Exists: true } ? $"{int8.Length}@{int8.LastWriteTimeUtc.Ticks}" : "-")}"
             : null;

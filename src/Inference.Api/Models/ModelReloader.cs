@@ -53,7 +53,7 @@ public sealed class ModelReloader(
         try
         {
             (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory, kind);
-            int8 = kind == ModelKindContract.Mnist ? loader.ReadInt8(store.Directory) : null;
+            int8 = kind.Int8ModelFileName is null ? null : loader.ReadInt8(store.Directory);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -62,7 +62,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             ModelFile? int8File = null;
             string? precisionFallback = null;
             ModelMetadata metadata;
-            if (kind == ModelKindContract.Mnist && Int8Wanted(decoderSession, int8, out precisionFallback))
+            if (kind.Int8ModelFileName is not null && Int8Wanted(decoderSession, int8, out precisionFallback))
             {
                 try
                 {

@@ -124,7 +124,7 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
 
     public void Exported(ExportResult export)
     {
-        var files = ModelFiles.Of(export.Metadata.KindOrDefault);
+        var files = ModelKindContract.Of(export.Metadata.KindOrDefault);
         var m = export.Metadata;
         if (export.Directories.Count > 0)
             AnsiConsole.MarkupLine($"Exported model [green]{Markup.Escape(m.ModelVersion)}[/] "
@@ -134,7 +134,7 @@ public sealed class ConsoleTrainingProgress : ITrainingProgress
                                        : $"(test accuracy {m.TestAccuracy:P2}"
                                          + (m.ValidationAccuracy is { } validation ? $", validation accuracy {validation:P2} on {m.ValidationImages} held-out images" : ""))
                                    + $") into {Markup.Escape(string.Join(", ", export.Directories))}: "
-                                   + $"{files.Model} {export.ClassifierBytes / 1e6:F1} MB, {files.Decoder} {export.DecoderBytes / 1e6:F1} MB");
+                                   + $"{files.ModelFileName} {export.ClassifierBytes / 1e6:F1} MB, {files.DecoderFileName} {export.DecoderBytes / 1e6:F1} MB");
         foreach (var (directory, published) in export.KeptBetter)
             AnsiConsole.MarkupLine($"[yellow]Not published into {Markup.Escape(directory)}[/]: it holds {Markup.Escape(published.ModelVersion)} "
                                    + $"(test accuracy {published.TestAccuracy:P2}), at least as accurate as {Markup.Escape(export.Metadata.ModelVersion)} "

@@ -14,11 +14,11 @@ public static class ModelPublisher
     /// <summary>A staged file is written in seconds and renamed at once; one untouched this long was left by a killed export.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
 
-    /// <summary>Writes the files of <paramref name="metadata"/>'s kind (<see cref="ModelFiles.Of"/>); a folder holds
+    /// <summary>Writes the files of <paramref name="metadata"/>'s kind (<see cref="ModelKindContract.Of"/>); a folder holds
     /// one model of each kind side by side, and publishing one never touches the other's files.</summary>
     public static void Publish(string directory, byte[] classifier, byte[] decoder, ModelMetadata metadata)
     {
-        var files = ModelFiles.Of(metadata.KindOrDefault);
+        var files = ModelKindContract.Of(metadata.KindOrDefault);
         try
         {
             Directory.CreateDirectory(directory);
@@ -34,12 +34,12 @@ public static class ModelPublisher
         var staged = new List<(string Temp, string Final)>();
         try
         {
-            staged.Add(Stage(directory, files.Decoder, decoder));
-            staged.Add(Stage(directory, files.Metadata, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
-            staged.Add(Stage(directory, files.Model, classifier));
+            staged.Add(Stage(directory, files.DecoderFileName, decoder));
+            staged.Add(Stage(directory, files.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
+            staged.Add(Stage(directory, files.ModelFileName, classifier));
             foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
-            // An int8 graph there belongs to the model just replaced (the service would refuse it anyway).
-            File.Delete(Path.Combine(directory, ModelContract.Int8ModelFileName));
+            // The kind's int8 graph there belongs to the model just replaced (the service would refuse it anyway).
+            if (files.Int8ModelFileName is { } int8) File.Delete(Path.Combine(directory, int8));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -88,15 +88,4 @@ public static class ModelPublisher
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
-}
-
-/// <summary>The three files one model kind is published as in a models folder.</summary>
-public sealed record ModelFiles(string Model, string Decoder, string Metadata)
-{
-    public static ModelFiles Mnist { get; } = new(ModelContract.ModelFileName, ModelContract.DecoderFileName, ModelContract.MetadataFileName);
-    public static ModelFiles MultiMnist { get; } =
-        new(MultiMnistContract.ModelFileName, MultiMnistContract.DecoderFileName, MultiMnistContract.MetadataFileName);
-
-    /// <param name="kind">A <see cref="ModelKinds"/> name.</param>
-    public static ModelFiles Of(string kind) => kind == ModelKinds.MultiMnist ? MultiMnist : Mnist;
 }

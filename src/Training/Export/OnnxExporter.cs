@@ -141,9 +141,9 @@ public static class OnnxExporter
     /// <summary>The metadata of the model of <paramref name="kind"/> a folder holds; null when it holds none or it cannot be read.</summary>
     private static ModelMetadata? PublishedMetadata(string directory, string kind)
     {
-        var files = ModelFiles.Of(kind);
-        var path = Path.Combine(directory, files.Metadata);
-        if (!File.Exists(path) || !File.Exists(Path.Combine(directory, files.Model))) return null;
+        var files = ModelKindContract.Of(kind);
+        var path = Path.Combine(directory, files.MetadataFileName);
+        if (!File.Exists(path) || !File.Exists(Path.Combine(directory, files.ModelFileName))) return null;
         try
         {
             return ModelMetadata.FromJson(File.ReadAllText(path));

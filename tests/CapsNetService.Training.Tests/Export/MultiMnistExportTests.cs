@@ -46,6 +46,7 @@ public sealed class MultiMnistExportTests : IDisposable
         var models = Path.Combine(folder, "models");
         Directory.CreateDirectory(models);
         File.WriteAllText(Path.Combine(models, ModelContract.MetadataFileName), "the MNIST model's, left alone");
+        File.WriteAllText(Path.Combine(models, ModelContract.Int8ModelFileName), "the MNIST model's int8 graph, left alone");
 
         var export = OnnxExporter.Export(Checkpoint(ModelChoice.CapsNet, "best.ckpt"), [models], RealMnist.Test);
 
@@ -56,6 +57,7 @@ public sealed class MultiMnistExportTests : IDisposable
         Assert.Null(m.ValidationImages);
         Assert.Null(m.Rejection);
         Assert.Equal("the MNIST model's, left alone", File.ReadAllText(Path.Combine(models, ModelContract.MetadataFileName)));
+        Assert.Equal("the MNIST model's int8 graph, left alone", File.ReadAllText(Path.Combine(models, ModelContract.Int8ModelFileName)));
         Assert.False(File.Exists(Path.Combine(models, ModelContract.ModelFileName)));
         Assert.Equal(m, ModelMetadata.FromJson(File.ReadAllText(Path.Combine(models, MultiMnistContract.MetadataFileName))));
         using var session = new InferenceSession(Path.Combine(models, MultiMnistContract.ModelFileName));
