@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using CapsNetService.Benchmarks.Inference;
 using CapsNetService.Benchmarks.Measurement;
 using CapsNetService.Common;
@@ -123,17 +122,12 @@ public static class HttpBenchmarkCommand
         Directory.CreateDirectory(workDir);
         string dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet" ? Environment.ProcessPath! : "dotnet";
 
-        var report = new StringBuilder();
-        void Emit(string text) { Console.WriteLine(text); report.AppendLine(text); }
-        static void Log(string text) => Console.Error.WriteLine(text);
+        var report = new BenchmarkReport();
+        void Emit(string text) => report.Emit(text);
+        static void Log(string text) => BenchmarkReport.Log(text);
 
-        Emit("## Machine\n");
-        var machine = new MarkdownTable("what", "value");
-        foreach (var (key, value) in MachineDescription.Describe().Where(d => !d.Key.StartsWith("torch", StringComparison.Ordinal)
-                                                                           && d.Key is not ("TorchSharp" or "libtorch")))
-            machine.Add(key, value);
-        Emit(machine.ToString());
-        Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
+        // The service does not run TorchSharp: its rows would only describe the benchmark process.
+        report.EmitMachine(keep: key => !key.StartsWith("torch", StringComparison.Ordinal) && key is not ("TorchSharp" or "libtorch"));
         Emit($"Service: `{serviceDll}` (built {File.GetLastWriteTimeUtc(serviceDll):yyyy-MM-dd HH:mm} UTC), models `{modelDir}`; "
              + $"load generator: `{loadTestDll}` (built {File.GetLastWriteTimeUtc(loadTestDll):yyyy-MM-dd HH:mm} UTC).\n");
 
@@ -217,7 +211,7 @@ public static class HttpBenchmarkCommand
             }
             EmitOpenLoop(Emit, variant, capacityClients, capacity, single.Figures, openRuns, duration, warmup);
         }
-        if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
+        await report.SaveAsync(result.GetValue(Out), cancellationToken);
         return 0;
     }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using CapsNetService.Benchmarks.Measurement;
 using CapsNetService.Benchmarks.Training;
 using CapsNetService.Common;
@@ -73,16 +72,11 @@ public static class InferenceBenchmarkCommand
         if (int8Path is not null) plan.Add((OrtConfiguration.Service, Int8Label));
         plan.Add((OrtConfiguration.Service, "service (again, last)"));
 
-        var report = new StringBuilder();
-        void Emit(string text) { Console.WriteLine(text); report.AppendLine(text); }
-        static void Log(string text) => Console.Error.WriteLine(text);
+        var report = new BenchmarkReport();
+        void Emit(string text) => report.Emit(text);
+        static void Log(string text) => BenchmarkReport.Log(text);
 
-        Emit("## Machine\n");
-        var machine = new MarkdownTable("what", "value");
-        foreach (var (key, value) in MachineDescription.Describe()) machine.Add(key, value);
-        machine.Add("ONNX Runtime", $"{OrtEnv.Instance().GetVersionString()} (NuGet Microsoft.ML.OnnxRuntime, CPU execution provider)");
-        Emit(machine.ToString());
-        Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
+        report.EmitMachine([("ONNX Runtime", $"{OrtEnv.Instance().GetVersionString()} (NuGet Microsoft.ML.OnnxRuntime, CPU execution provider)")]);
 
         var classifierBytes = await File.ReadAllBytesAsync(modelPath, cancellationToken);
         var int8Bytes = int8Path is null ? null : await File.ReadAllBytesAsync(int8Path, cancellationToken);
@@ -159,7 +153,7 @@ public static class InferenceBenchmarkCommand
 
         EmitTables(Emit, rows, checks, decoderRows, torchRows, plan, decoderBatch, imageCount);
         if (int8Bytes is not null) EmitInterleaved(Emit, Log, classifierBytes, int8Bytes, images, batches, rowSeconds);
-        if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
+        await report.SaveAsync(result.GetValue(Out), cancellationToken);
         return 0;
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using CapsNetService.Benchmarks.Inference;
 using CapsNetService.Benchmarks.Measurement;
 using CapsNetService.Benchmarks.Training;
@@ -74,9 +73,9 @@ public static class PyTorchBenchmarkCommand
         if (steps < 1 || reps < 1 || warmUp < 0 || threads < 1) throw new ArgumentException("--steps, --inference-reps and --threads must be at least 1, --warmup not negative");
         if (batches.Any(b => b < 1) || inferenceBatches.Any(b => b < 1)) throw new ArgumentException("batch sizes must be positive");
 
-        var report = new StringBuilder();
-        void Emit(string text) { Console.WriteLine(text); report.AppendLine(text); }
-        static void Log(string text) => Console.Error.WriteLine(text);
+        var report = new BenchmarkReport();
+        void Emit(string text) => report.Emit(text);
+        static void Log(string text) => BenchmarkReport.Log(text);
 
         var (torchVersion, torchDetail) = PythonBaseline.TorchVersion(python);
         if (torchVersion is null)
@@ -86,14 +85,11 @@ public static class PyTorchBenchmarkCommand
         }
 
         set_num_threads(threads);
-        Emit("## Machine\n");
-        var machine = new MarkdownTable("what", "value");
-        foreach (var (key, value) in MachineDescription.Describe()) machine.Add(key, value);
-        machine.Add("PyTorch", $"torch {torchVersion} under `{python}` (eager, CPU)");
-        machine.Add("ONNX Runtime", $"{OrtEnv.Instance().GetVersionString()} (NuGet Microsoft.ML.OnnxRuntime, CPU execution provider)");
-        machine.Add("threads", $"{threads} in every row: torch.set_num_threads, TorchSharp's set_num_threads, ONNX Runtime's intra-op threads");
-        Emit(machine.ToString());
-        Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
+        report.EmitMachine([
+            ("PyTorch", $"torch {torchVersion} under `{python}` (eager, CPU)"),
+            ("ONNX Runtime", $"{OrtEnv.Instance().GetVersionString()} (NuGet Microsoft.ML.OnnxRuntime, CPU execution provider)"),
+            ("threads", $"{threads} in every row: torch.set_num_threads, TorchSharp's set_num_threads, ONNX Runtime's intra-op threads"),
+        ]);
 
         var train = await BenchmarkData.LoadTrainingSetAsync(dataDirectory, !result.GetValue(TrainingBenchmarkCommand.NoDownload), cancellationToken);
         var folder = Directory.CreateTempSubdirectory("capsnet-pytorch-");
@@ -123,12 +119,12 @@ public static class PyTorchBenchmarkCommand
             if (!verdict.Agrees)
             {
                 Emit($"**PyTorch eager is NOT the same function as the trainer's model ({verdict.Reason}); its rows are not timed.**\n");
-                if (result.GetValue(Out) is { } failed) await File.WriteAllTextAsync(failed, report.ToString(), cancellationToken);
+                await report.SaveAsync(result.GetValue(Out), cancellationToken);
                 return 1;
             }
             if (result.GetValue(CheckOnly))
             {
-                if (result.GetValue(Out) is { } checkedOnly) await File.WriteAllTextAsync(checkedOnly, report.ToString(), cancellationToken);
+                await report.SaveAsync(result.GetValue(Out), cancellationToken);
                 return 0;
             }
 
@@ -208,7 +204,7 @@ public static class PyTorchBenchmarkCommand
             folder.Delete(recursive: true);
         }
 
-        if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
+        await report.SaveAsync(result.GetValue(Out), cancellationToken);
         return 0;
     }
 

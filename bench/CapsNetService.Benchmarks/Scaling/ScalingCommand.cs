@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Text;
 using System.Text.Json;
 using CapsNetService.Benchmarks.Inference;
 using CapsNetService.Benchmarks.Measurement;
@@ -92,15 +91,11 @@ public static class ScalingCommand
         string plotsDir = Path.GetFullPath(result.GetValue(PlotsDir)!);
         Directory.CreateDirectory(plotsDir);
 
-        var report = new StringBuilder();
-        void Emit(string text) { Console.WriteLine(text); report.AppendLine(text); }
-        static void Log(string text) => Console.Error.WriteLine(text);
+        var report = new BenchmarkReport();
+        void Emit(string text) => report.Emit(text);
+        static void Log(string text) => BenchmarkReport.Log(text);
 
-        Emit("## Machine\n");
-        var machine = new MarkdownTable("what", "value");
-        foreach (var (key, value) in MachineDescription.Describe()) machine.Add(key, value);
-        Emit(machine.ToString());
-        Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
+        report.EmitMachine();
 
         var ortRows = new List<OrtRow>();
         foreach (var (label, path) in models)
@@ -158,7 +153,7 @@ public static class ScalingCommand
             Emit($"Plot: `{Path.GetFileName(trainingPlot)}`.\n");
         }
 
-        if (result.GetValue(Out) is { } outPath) await File.WriteAllTextAsync(outPath, report.ToString(), cancellationToken);
+        await report.SaveAsync(result.GetValue(Out), cancellationToken);
         return 0;
     }
 

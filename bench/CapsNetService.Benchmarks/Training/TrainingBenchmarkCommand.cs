@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using CapsNetService.Benchmarks.Measurement;
 using static TorchSharp.torch;
 
@@ -58,15 +57,11 @@ public static class TrainingBenchmarkCommand
         var inferenceImplementations = result.GetValue(InferenceImplementations)!.Select(name => Implementation.Find(name, seed)).ToList();
 
         set_num_threads(threads);
-        var report = new StringBuilder();
-        void Emit(string text) { Console.WriteLine(text); report.AppendLine(text); }
-        static void Log(string text) => Console.Error.WriteLine(text);
+        var report = new BenchmarkReport();
+        void Emit(string text) => report.Emit(text);
+        static void Log(string text) => BenchmarkReport.Log(text);
 
-        Emit("## Machine\n");
-        var machine = new MarkdownTable("what", "value");
-        foreach (var (key, value) in MachineDescription.Describe()) machine.Add(key, value);
-        Emit(machine.ToString());
-        Emit($"Arguments: `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n");
+        report.EmitMachine();
 
         // Loads (and if need be downloads) MNIST once, here, so that the children only read it.
         var train = await BenchmarkData.LoadTrainingSetAsync(dataDirectory, !result.GetValue(NoDownload), cancellationToken);
@@ -145,7 +140,7 @@ public static class TrainingBenchmarkCommand
             Emit(inference.ToString());
         }
 
-        if (result.GetValue(Out) is { } path) await File.WriteAllTextAsync(path, report.ToString(), cancellationToken);
+        await report.SaveAsync(result.GetValue(Out), cancellationToken);
         return 0;
     }
 

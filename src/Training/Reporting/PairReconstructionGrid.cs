@@ -9,7 +9,7 @@ namespace CapsNetService.Training.Reporting;
 /// The paper's Figure 5 for a MultiMNIST run: for each sample of validation pairs, four 36×36 panels upscaled ×3 —
 /// the input, the decoder's two reconstructions overlaid (first predicted digit in red, second in green, yellow
 /// where both draw), and each reconstruction alone (in its colour) — over a label "L:a,b P:c,d" (labels, the two
-/// predicted digits), red and framed when the two predictions are not exactly the two labels.
+/// predicted digits), red and framed when the two predictions are not exactly the two labels (<see cref="LabelledGrid"/>).
 /// </summary>
 public static class PairReconstructionGrid
 {
@@ -21,16 +21,9 @@ public static class PairReconstructionGrid
     private const int Panel = Side * Scale;          // 108 px
     private const int PanelGap = 2;
     private const int CellWidth = 4 * Panel + 3 * PanelGap;
-    private const int CellGap = 14;
-    private const int Border = 12;
-    private const int LabelHeight = 22;
-    private const float LabelSize = 15;
     private const int Columns = 2;
 
-    private static readonly SKColor Background = SKColors.White;
     private static readonly SKColor PanelGapColor = new(0x80, 0x80, 0x80);
-    private static readonly SKColor CorrectText = new(0x33, 0x33, 0x33);
-    private static readonly SKColor Wrong = new(0xD6, 0x27, 0x28);
 
     /// <summary>Whether both digits of sample <paramref name="i"/> were found.</summary>
     public static bool BothCorrect(PairSample sample, int i) =>
@@ -57,57 +50,24 @@ public static class PairReconstructionGrid
             || sample.SecondReconstructions.Length != count * Pixels)
             throw new ArgumentException($"{count} pairs need {count * Pixels} floats per image set.", nameof(sample));
 
-        int columns = Math.Min(Columns, count);
-        int rows = (count + columns - 1) / columns;
-        var typeface = ReportFonts.Sans;
-        int labelHeight = typeface is null ? 0 : LabelHeight;
-        int cellHeight = Panel + labelHeight;
-        int width = 2 * Border + columns * CellWidth + (columns - 1) * CellGap;
-        int height = 2 * Border + rows * cellHeight + (rows - 1) * CellGap;
-
-        using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
-            ?? throw new InvalidOperationException("Skia could not create a drawing surface.");
-        var canvas = surface.Canvas;
-        canvas.Clear(Background);
-        using var font = typeface is null ? null : new SKFont(typeface, LabelSize) { Subpixel = true };
-        using var fill = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill, Color = PanelGapColor };
-        using var frame = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Stroke, StrokeWidth = 2, Color = Wrong };
-        using var text = new SKPaint { IsAntialias = true };
-        var nearest = new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None);
-
-        for (int i = 0; i < count; i++)
-        {
-            int x = Border + i % columns * (CellWidth + CellGap);
-            int y = Border + i / columns * (cellHeight + CellGap);
-            var input = sample.Images.AsSpan(i * Pixels, Pixels);
-            var first = sample.FirstReconstructions.AsSpan(i * Pixels, Pixels);
-            var second = sample.SecondReconstructions.AsSpan(i * Pixels, Pixels);
-            canvas.DrawRect(x, y, CellWidth, Panel, fill);
-            Draw(canvas, input, input, input, x, y, nearest);
-            Draw(canvas, first, second, default, x + Panel + PanelGap, y, nearest);
-            Draw(canvas, first, default, default, x + 2 * (Panel + PanelGap), y, nearest);
-            Draw(canvas, default, second, default, x + 3 * (Panel + PanelGap), y, nearest);
-
-            bool wrong = !BothCorrect(sample, i);
-            if (wrong) canvas.DrawRect(x - 3, y - 3, CellWidth + 6, cellHeight + 6, frame);
-            if (font is not null)
+        using var gaps = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill, Color = PanelGapColor };
+        return LabelledGrid.Render(count, Math.Min(Columns, count), CellWidth, Panel, (canvas, i, x, y) =>
             {
-                text.Color = wrong ? Wrong : CorrectText;
-                font.Embolden = wrong;
-                float baseline = y + Panel + labelHeight / 2f + LabelSize * 0.36f;
-                canvas.DrawText(Label(sample, i), x + CellWidth / 2f, baseline, SKTextAlign.Center, font, text);
-            }
-        }
-
-        using var image = surface.Snapshot();
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new InvalidOperationException("Skia could not encode the MultiMNIST reconstruction grid as PNG.");
-        return png.ToArray();
+                var input = sample.Images.AsSpan(i * Pixels, Pixels);
+                var first = sample.FirstReconstructions.AsSpan(i * Pixels, Pixels);
+                var second = sample.SecondReconstructions.AsSpan(i * Pixels, Pixels);
+                canvas.DrawRect(x, y, CellWidth, Panel, gaps);
+                Draw(canvas, input, input, input, x, y);
+                Draw(canvas, first, second, default, x + Panel + PanelGap, y);
+                Draw(canvas, first, default, default, x + 2 * (Panel + PanelGap), y);
+                Draw(canvas, default, second, default, x + 3 * (Panel + PanelGap), y);
+            },
+            i => Label(sample, i), i => !BothCorrect(sample, i));
     }
 
     /// <summary>One 36×36 panel from three channels (an empty span is black in that channel).</summary>
     private static void Draw(SKCanvas canvas, ReadOnlySpan<float> red, ReadOnlySpan<float> green, ReadOnlySpan<float> blue,
-                             int x, int y, SKSamplingOptions sampling)
+                             int x, int y)
     {
         var rgba = new byte[Pixels * 4];
         for (int p = 0; p < Pixels; p++)
@@ -119,13 +79,8 @@ public static class PairReconstructionGrid
         }
         using var panel = SKImage.FromPixelCopy(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba)
             ?? throw new InvalidOperationException("Skia could not build a 36×36 image.");
-        canvas.DrawImage(panel, new SKRect(x, y, x + Panel, y + Panel), sampling);
+        canvas.DrawImage(panel, new SKRect(x, y, x + Panel, y + Panel), LabelledGrid.Nearest);
     }
 
-    private static byte Byte(ReadOnlySpan<float> channel, int p)
-    {
-        if (channel.IsEmpty) return 0;
-        float value = float.IsNaN(channel[p]) ? 0 : Math.Clamp(channel[p], 0f, 1f);
-        return (byte)MathF.Round(value * 255);
-    }
+    private static byte Byte(ReadOnlySpan<float> channel, int p) => channel.IsEmpty ? (byte)0 : LabelledGrid.PixelByte(channel[p]);
 }

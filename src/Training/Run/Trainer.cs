@@ -38,65 +38,28 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
         var train = fullTrain.Slice(0, fullTrain.Count - options.Validation).Take(options.LimitTrain);
         var test = fullTest.Take(options.LimitTest);
         var runDirectory = PrepareRunFolder(options, progress);
-        var lastPath = LastCheckpointPath(runDirectory);
-        var bestPath = BestCheckpointPath(runDirectory);
-
-        manual_seed(options.Seed);
-        if (device.type == DeviceType.CUDA) cuda.manual_seed_all(options.Seed);
-
-        CapsNet model;
-        InitialWeights? initializedFrom = null;
-        var history = new List<EpochMetrics>();
-        var startedAt = DateTimeOffset.UtcNow;
-        if (options.Resume && File.Exists(lastPath))
-        {
-            var metadata = Checkpoint.ReadMetadata(lastPath);
-            if (options.ResumeConflicts(metadata.Options) is { Count: > 0 } conflicts)
-                throw new CheckpointException($"{lastPath} was trained with other settings: {string.Join(", ", conflicts)}; "
-                                              + "resume with the run's own values or start a new --output folder");
-            model = Checkpoint.LoadModel(lastPath, device, options.Precision).Model;
-            history.AddRange(metadata.History);
-            startedAt = metadata.StartedAt;
-            initializedFrom = metadata.InitializedFrom;
-            progress.Log($"Resuming from {lastPath}: {metadata.Epoch} epoch(s) done.");
-            if (options.InitFrom is not null)
-                progress.Log($"--init-from is not used: the run being resumed started from {initializedFrom?.Describe() ?? "random weights"}.");
-        }
-        else
-        {
-            if (options.Resume) progress.Log($"Nothing to resume in {runDirectory}; starting afresh.");
-            if (options.InitFrom is { } initFrom)
-                (model, initializedFrom) = LoadInitialWeights(initFrom);
-            else
-                model = new CapsNet(options.Architecture, options.Precision).to(device);
-        }
-        // A model trained for E epochs goes on at epoch E + 1, with that epoch's learning rate.
-        int priorEpochs = initializedFrom?.Epochs ?? 0;
-
-        using var _ = model;
-        using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
-        if (history.Count > 0 && !Checkpoint.LoadOptimizer(lastPath, optimizer))
-            throw new CheckpointException($"{lastPath} holds no optimizer state and cannot be resumed");
-        using var average = StartAverage(model, history.Count > 0 ? lastPath : null);
+        using var state = RunState.Open(options, device, progress, runDirectory);
+        var model = (CapsNet)state.Model;
+        var evaluated = (CapsNet)state.Evaluated;
+        var history = state.History;
 
         var recorded = options.Recorded();
         var run = new RunDescription(recorded, recorded.CommandLine(), TorchRuntime.Describe(device), train.Count, test.Count,
-                                     startedAt, initializedFrom?.Describe(), validation?.Count ?? 0);
+                                     state.StartedAt, state.InitializedFrom?.Describe(), validation?.Count ?? 0);
 
-        for (int epoch = priorEpochs + history.Count + 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = state.FirstEpoch; epoch <= options.Epochs; epoch++)
         {
             double learningRate = options.LearningRate * Math.Pow(options.LearningRateDecay, epoch - 1);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+            foreach (var group in state.Optimizer.ParamGroups) group.LearningRate = learningRate;
 
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, average, train, epoch);
+            var (trainLoss, trainAccuracy) = TrainEpoch(state, model, train, epoch);
             double trainSeconds = clock.Elapsed.TotalSeconds;
-            var evaluated = average?.Model ?? model;
             var validated = validation is null
                 ? null
-                : Evaluate($"Epoch {epoch}/{options.Epochs} validation{(average is null ? "" : " (averaged weights)")}", evaluated, validation);
-            var evaluation = Evaluate($"Epoch {epoch}/{options.Epochs} test{(average is null ? "" : " (averaged weights)")}", evaluated, test);
-            double? unaveragedAccuracy = average is null
+                : Evaluate($"Epoch {epoch}/{options.Epochs} validation{(state.Average is null ? "" : " (averaged weights)")}", evaluated, validation);
+            var evaluation = Evaluate($"Epoch {epoch}/{options.Epochs} test{(state.Average is null ? "" : " (averaged weights)")}", evaluated, test);
+            double? unaveragedAccuracy = state.Average is null
                 ? null
                 : Evaluate($"Epoch {epoch}/{options.Epochs} test (live weights)", model, test).Accuracy;
 
@@ -116,25 +79,11 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
             };
             history.Add(metrics);
 
-            var checkpointMetadata = new CheckpointMetadata
-            {
-                Epoch = epoch,
-                Architecture = options.Architecture,
-                Options = recorded,
-                History = history.ToList(),
-                Device = run.Device,
-                StartedAt = startedAt,
-                SavedAt = DateTimeOffset.UtcNow,
-                InitializedFrom = initializedFrom,
-            };
-            // Best first: if the run dies between the two writes, "last" still names the previous epoch.
-            if (ReferenceEquals(BestEpoch.Of(history), metrics))
-                Checkpoint.Save(bestPath, evaluated, checkpointMetadata, optimizer: null);
-            Checkpoint.Save(lastPath, model, checkpointMetadata, optimizer, average?.Model);
+            state.SaveEpoch(run.Device, best: ReferenceEquals(BestEpoch.Of(history), metrics));
             TrainingReport.Write(runDirectory, run, history, evaluation.Confusion, evaluation.Sample);
             progress.EpochCompleted(metrics, evaluation.Confusion);
         }
-        return new TrainingResult(runDirectory, bestPath, lastPath, history);
+        return new TrainingResult(runDirectory, BestCheckpointPath(runDirectory), LastCheckpointPath(runDirectory), history);
     }
 
     /// <summary>The files by which a folder holds a run; any of them means a previous run is there.</summary>
@@ -182,63 +131,17 @@ public sealed class Trainer(TrainOptions options, Device device, ITrainingProgre
         return evaluation;
     }
 
-    /// <summary>The moving average of the weights, when the options ask for one: the resumed run's, or a new one
-    /// starting at the model's weights.</summary>
-    private WeightAverage? StartAverage(CapsNet model, string? resumedFrom)
+    private (double Loss, double Accuracy) TrainEpoch(RunState state, CapsNet model, MnistSet train, int epoch)
     {
-        if (options.WeightAverageDecay == 0) return null;
-        var average = new WeightAverage(model, options.WeightAverageDecay, device);
-        if (resumedFrom is not null && !Checkpoint.LoadAverage(resumedFrom, average.Model))
-            progress.Log($"{resumedFrom} holds no weight average; averaging starts again from its weights.");
-        return average;
-    }
-
-    private (CapsNet Model, InitialWeights Source) LoadInitialWeights(string path)
-    {
-        var (model, source) = InitialWeights.Load(path, options.Architecture, options.Precision, device);
-        if (options.Epochs <= source.Epochs)
-        {
-            model.Dispose();
-            throw new ArgumentException($"--epochs {options.Epochs} counts the {source.Epochs} epochs of {source.Describe()} too; "
-                                        + $"ask for more than {source.Epochs}");
-        }
-        progress.Log($"Starting from {source.Describe()}: {Path.GetFullPath(path)}");
-        return (model, source);
-    }
-
-    private (double Loss, double Accuracy) TrainEpoch(CapsNet model, optim.Optimizer optimizer, WeightAverage? average,
-                                                      MnistSet train, int epoch)
-    {
-        model.train();
         // Shuffling and shifting depend only on (seed, epoch), so a resumed run sees the same batches.
         var random = new Random(EpochSeed(options.Seed, epoch));
         var order = Enumerable.Range(0, train.Count).ToArray();
         random.Shuffle(order);
-        int batches = CeilDiv(train.Count, options.BatchSize);
-
-        using var lossSum = zeros(1, dtype: float64, device: device);
-        using var correct = zeros(1, dtype: int64, device: device);
-        int seen = 0;
-        var clock = Stopwatch.StartNew();
-        progress.Track($"Epoch {epoch}/{options.Epochs} train", batches, step =>
+        return state.TrainEpoch(epoch, train.Count, "acc", "img", (start, count, lossSum, correct) =>
         {
-            for (int b = 0; b < batches; b++)
-            {
-                using var scope = NewDisposeScope();
-                int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
-                var (images, labels) = MnistBatch.Create(train, order.AsSpan(start, count), device, options.MaxShift, random);
-                OptimisationStep.Run(model, optimizer, loss, images, labels, lossSum, correct);
-                average?.Update();
-                seen += count;
-                // Reading values back synchronises with the GPU; do it only now and then.
-                if (b % 10 == 9 || b == batches - 1)
-                    step($"loss {lossSum.item<double>() / seen:F4}  acc {100.0 * correct.item<long>() / seen:F2}%  "
-                         + $"{seen / clock.Elapsed.TotalSeconds:F0} img/s");
-                else
-                    step("");
-            }
+            var (images, labels) = MnistBatch.Create(train, order.AsSpan(start, count), device, options.MaxShift, random);
+            OptimisationStep.Run(model, state.Optimizer, loss, images, labels, lossSum, correct);
         });
-        return (lossSum.item<double>() / seen, (double)correct.item<long>() / seen);
     }
 
     /// <summary>The seed of an epoch's shuffle and shifts: the same in every process (HashCode.Combine is randomised
