@@ -26,6 +26,7 @@ public static class PyTorchBenchmarkCommand
     private static readonly Option<int[]> InferenceBatches = new("--inference-batch") { Description = "batch sizes for the inference rows (0 values = skip them)", DefaultValueFactory = _ => [1, 8, 64], AllowMultipleArgumentsPerToken = true };
     private static readonly Option<int> InferenceReps = new("--inference-reps") { Description = "timed calls per inference row (batch 1: twice as many)", DefaultValueFactory = _ => 40 };
     private static readonly Option<string?> Model = new("--model") { Description = "the ONNX classifier graph (default: the repository's models/capsnet.onnx)" };
+    private static readonly Option<string?> Int8 = new("--int8") { Description = "the int8 classifier graph (default: capsnet.int8.onnx beside --model, when there; 'none' skips it)" };
     private static readonly Option<double> MaxOthers = new("--max-others-cores") { Description = "a timed step or block of calls during which other processes used more CPU than this (in cores) is thrown away and taken again", DefaultValueFactory = _ => 0.15 };
     private static readonly Option<int> MaxRetakes = new("--max-retakes") { Description = "at most this many retaken steps or blocks per row", DefaultValueFactory = _ => 10 };
     private static readonly Option<bool> CheckOnly = new("--check-only") { Description = "run the same-function check and stop (exit code 1 when it fails)" };
@@ -42,7 +43,7 @@ public static class PyTorchBenchmarkCommand
         var command = new Command("pytorch", "PyTorch eager CapsNet vs the trainer's TorchSharp model vs ONNX Runtime: same-function check, "
                                              + "training step and inference images/s, one run, same threads")
         {
-            Python, Script, Batches, Steps, WarmUp, InferenceBatches, InferenceReps, Model, MaxOthers, MaxRetakes, CheckOnly, Out,
+            Python, Script, Batches, Steps, WarmUp, InferenceBatches, InferenceReps, Model, Int8, MaxOthers, MaxRetakes, CheckOnly, Out,
             TrainingBenchmarkCommand.Threads, TrainingBenchmarkCommand.DataDir, TrainingBenchmarkCommand.NoDownload, TrainingBenchmarkCommand.Seed,
         };
         command.SetAction(RunAsync);
@@ -59,11 +60,15 @@ public static class PyTorchBenchmarkCommand
     public const string PyTorchEager = "PyTorch eager";
     public const string TorchSharpTrainer = "TorchSharp, the trainer's model";
     public const string OnnxRuntime = "ONNX Runtime (fp32), the shipped model";
+    public const string OnnxRuntimeInt8 = "ONNX Runtime (int8), the shipped capsnet.int8.onnx";
 
     private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
         string python = result.GetValue(Python)!, script = Path.GetFullPath(result.GetValue(Script) ?? PythonBaseline.DefaultScript);
         var modelPath = Path.GetFullPath(result.GetValue(Model) ?? RepositoryRoot.Path("models", ModelContract.ModelFileName));
+        var int8Path = result.GetValue(Int8) is { } given
+            ? given == "none" ? null : Path.GetFullPath(given)
+            : Path.Combine(Path.GetDirectoryName(modelPath)!, ModelContract.Int8ModelFileName) is var beside && File.Exists(beside) ? beside : null;
         int threads = result.GetValue(TrainingBenchmarkCommand.Threads), seed = result.GetValue(TrainingBenchmarkCommand.Seed);
         int steps = result.GetValue(Steps), warmUp = result.GetValue(WarmUp), reps = result.GetValue(InferenceReps), maxRetakes = result.GetValue(MaxRetakes);
         double maxOthers = result.GetValue(MaxOthers);
@@ -155,6 +160,7 @@ public static class PyTorchBenchmarkCommand
                     IntraOpThreads = threads,
                 };
                 var classifier = await File.ReadAllBytesAsync(modelPath, cancellationToken);
+                var int8 = int8Path is null ? null : await File.ReadAllBytesAsync(int8Path, cancellationToken);
                 var ortImages = Enumerable.Range(0, 256).Select(i => train.ModelInput(i, 1)).ToArray();
                 foreach (int batch in inferenceBatches)
                 {
@@ -170,13 +176,17 @@ public static class PyTorchBenchmarkCommand
                     inferenceRows.Add(new Row(TorchSharpTrainer, "forward", batch, sharpRow.Samples, sharpRow.CoresBusy, sharpRow.OthersCores,
                                               sharpRow.Retaken, sharpRow.PeakResidentMiB));
 
-                    Log($"== inference, batch {batch}: ONNX Runtime ({configuration.Description}), {calls} timed calls");
-                    using var graphs = new OrtGraphs(configuration, classifier, null);
-                    int next = 0;
-                    void Call() { graphs.Classify(ortImages, next, batch); next = (next + batch) % ortImages.Length; }
-                    var timing = BlockTimer.Measure(10, calls, Call, 250, maxOthers, maxRetakes, Log, $"ORT batch {batch}");
-                    inferenceRows.Add(new Row($"{OnnxRuntime} ({configuration.Name})", "forward", batch, timing.Milliseconds, timing.CoresBusy,
-                                              timing.OthersCores, timing.Retaken, null));
+                    foreach (var (name, graph) in new[] { (OnnxRuntime, classifier), (OnnxRuntimeInt8, int8) })
+                    {
+                        if (graph is null) continue;
+                        Log($"== inference, batch {batch}: {name} ({configuration.Description}), {calls} timed calls");
+                        using var graphs = new OrtGraphs(configuration, graph, null);
+                        int next = 0;
+                        void Call() { graphs.Classify(ortImages, next, batch); next = (next + batch) % ortImages.Length; }
+                        var timing = BlockTimer.Measure(10, calls, Call, 250, maxOthers, maxRetakes, Log, $"{name} batch {batch}");
+                        inferenceRows.Add(new Row($"{name} ({configuration.Name})", "forward", batch, timing.Milliseconds, timing.CoresBusy,
+                                                  timing.OthersCores, timing.Retaken, null));
+                    }
                 }
             }
 

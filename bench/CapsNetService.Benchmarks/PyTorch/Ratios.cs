@@ -24,5 +24,6 @@ public static class Ratios
 
     private static string Short(string implementation) =>
         implementation.StartsWith("TorchSharp", StringComparison.Ordinal) ? "TorchSharp"
-        : implementation.StartsWith("ONNX Runtime", StringComparison.Ordinal) ? "ONNX Runtime" : implementation;
+        : implementation.StartsWith(PyTorchBenchmarkCommand.OnnxRuntimeInt8, StringComparison.Ordinal) ? "ONNX Runtime int8"
+        : implementation.StartsWith("ONNX Runtime", StringComparison.Ordinal) ? "ONNX Runtime fp32" : implementation;
 }

@@ -64,12 +64,14 @@ public sealed class PythonBaselineTests
             Row(PyTorchBenchmarkCommand.PyTorchEager, "forward", 8, 40),
             Row(PyTorchBenchmarkCommand.OnnxRuntime, "forward", 8, 10),
             Row(PyTorchBenchmarkCommand.OnnxRuntime, "forward", 64, 10),
+            Row(PyTorchBenchmarkCommand.OnnxRuntimeInt8, "forward", 8, 5),
         };
 
         Assert.Equal(1000 / 450.0, Ratios.AgainstPyTorch(rows, rows[1]));
         Assert.Equal(4.0, Ratios.AgainstPyTorch(rows, rows[3]));
         Assert.Null(Ratios.AgainstPyTorch(rows, rows[4]));
         Assert.Equal("–", Ratios.Format(null));
-        Assert.Equal(["TorchSharp training, batch 100: 2.22×", "ONNX Runtime inference, batch 8: 4.00×"], Ratios.Summary(rows));
+        Assert.Equal(["TorchSharp training, batch 100: 2.22×", "ONNX Runtime fp32 inference, batch 8: 4.00×",
+                      "ONNX Runtime int8 inference, batch 8: 8.00×"], Ratios.Summary(rows));
     }
 }
