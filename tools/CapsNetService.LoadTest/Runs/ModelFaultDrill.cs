@@ -30,7 +30,7 @@ public sealed record FaultResult(
 /// </summary>
 public static class ModelFaultDrill
 {
-    private const string RejectionLogLine = "Rejected the published model";
+    private static readonly string RejectionLogLine = $"Rejected the published {ModelContract.ModelFileName}";
 
     /// <summary>How much the RSS after the reload cycles may exceed the RSS serving under load before any reload.</summary>
     private const double MaxReloadGrowth = 0.75;
