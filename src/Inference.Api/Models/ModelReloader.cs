@@ -53,7 +53,7 @@ public sealed class ModelReloader(
         try
         {
             (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory, kind);
-            int8 = kind.Int8ModelFileName is null ? null : loader.ReadInt8(store.Directory);
+            int8 = loader.ReadInt8(store.Directory, kind);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -19,14 +19,15 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
     private readonly ModelPrecision _precision = options?.Value.PrecisionPreference ?? ModelPrecision.Fp32;
     private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
-    /// <summary>The int8 graph of <paramref name="directory"/> as <c>Inference:Precision</c> wants it: null with
-    /// <c>fp32</c>; otherwise the file, or why it cannot be read.</summary>
-    public Int8Candidate? ReadInt8(string directory)
+    /// <summary>The int8 graph of <paramref name="kind"/> (default: MNIST) in <paramref name="directory"/> as
+    /// <c>Inference:Precision</c> wants it: null with <c>fp32</c> or for a kind without one; otherwise the file, or why
+    /// it cannot be read.</summary>
+    public Int8Candidate? ReadInt8(string directory, ModelKindContract? kind = null)
     {
-        if (_precision == ModelPrecision.Fp32) return null;
+        if (_precision == ModelPrecision.Fp32 || (kind ?? ModelKindContract.Mnist).Int8ModelFileName is not { } name) return null;
         try
         {
-            return new Int8Candidate(ModelFile.Read(directory, ModelContract.Int8ModelFileName), null);
+            return new Int8Candidate(ModelFile.Read(directory, name), null);
         }
         catch (ModelRejectedException e)
         {
@@ -62,7 +63,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             ModelFile? int8File = null;
             string? precisionFallback = null;
             ModelMetadata metadata;
-            if (kind.Int8ModelFileName is not null && Int8Wanted(decoderSession, int8, out precisionFallback))
+            if (kind.Int8ModelFileName is { } int8Name && Int8Wanted(int8Name, decoderSession, int8, out precisionFallback))
             {
                 try
                 {
@@ -73,7 +74,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
                 {
                     precisionFallback = e.Message;
                     _logger.LogWarning("Inference:Precision=auto: not serving {File}, the float32 graph runs instead: {Reason}",
-                                       ModelContract.Int8ModelFileName, e.Message);
+                                       int8Name, e.Message);
                 }
             }
             if (int8File is null)
@@ -110,7 +111,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
 
     /// <summary>Whether to try the int8 graph; when not, with <c>auto</c>, why not (for GET /model).</summary>
     /// <exception cref="ModelRejectedException"><c>int8</c> is required but there is no int8 file.</exception>
-    private bool Int8Wanted(OnnxSessionFactory.CreatedSession decoderSession, Int8Candidate? int8, out string? whyNot)
+    private bool Int8Wanted(string int8Name, OnnxSessionFactory.CreatedSession decoderSession, Int8Candidate? int8, out string? whyNot)
     {
         whyNot = null;
         switch (_precision)
@@ -119,7 +120,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
                 return false;
             case ModelPrecision.Int8 when int8?.File is null:
                 throw new ModelRejectedException(
-                    $"Inference:Precision=int8 but {int8?.Problem ?? ModelContract.Int8ModelFileName + " was not read"}; "
+                    $"Inference:Precision=int8 but {int8?.Problem ?? int8Name + " was not read"}; "
                     + $"write it with `capsnet-train quantize`, or set Inference:Precision to auto or fp32");
             case ModelPrecision.Int8:
                 return true;
@@ -127,7 +128,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         if (decoderSession.ExecutionProvider != OnnxSessionFactory.CpuProvider)
             whyNot = $"the model runs on {decoderSession.ExecutionProvider}; the int8 graph is for the CPU provider";
         else if (int8?.File is null)
-            whyNot = int8?.Problem ?? $"{ModelContract.Int8ModelFileName} was not read";
+            whyNot = int8?.Problem ?? $"{int8Name} was not read";
         if (whyNot is null) return true;
         _logger.LogInformation("Inference:Precision=auto: the float32 graph runs ({Reason})", whyNot);
         return false;
