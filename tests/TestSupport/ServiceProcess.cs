@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 
 namespace CapsNetService.Tests;
 
@@ -94,6 +95,16 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>GET /metrics, as text.</summary>
     public Task<string> MetricsAsync(CancellationToken cancellationToken) => _http.GetStringAsync("/metrics", cancellationToken);
+
+    /// <summary>The file name of the classifier graph the MNIST model runs (GET /model: the int8 graph when that is what
+    /// runs, else the float32 one).</summary>
+    public async Task<string> ServedClassifierAsync(CancellationToken cancellationToken)
+    {
+        using var model = JsonDocument.Parse(await _http.GetStringAsync("/model", cancellationToken));
+        var files = model.RootElement.GetProperty("files");
+        return (files.TryGetProperty("int8Classifier", out var int8) && int8.ValueKind == JsonValueKind.Object ? int8 : files.GetProperty("classifier"))
+            .GetProperty("name").GetString()!;
+    }
 
     /// <summary>The value of one sample in the Prometheus text (exact name with labels); 0 when absent.</summary>
     public static double MetricValue(string metrics, string sample)

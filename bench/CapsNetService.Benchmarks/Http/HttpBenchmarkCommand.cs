@@ -15,8 +15,8 @@ namespace CapsNetService.Benchmarks.Http;
 /// the mean images per ONNX Runtime call (from the service's own batch size histogram), the CPU taken by the service,
 /// the load generator and everything else during the measured window, and the service's RSS at idle and under load.
 /// After each run, with the service stopped, it times ONNX Runtime alone in this process on the same model at the batch
-/// sizes around the mean batch the micro-batcher formed in the window, and prints the serving efficiency (requests/s ÷
-/// those raw images/s). Then, for one variant, the latency under a steady arrival rate: one client alone (the
+/// sizes around the mean batch the micro-batcher formed in the window, on the classifier graph the service ran (float32 or
+/// int8, as its /model says), and prints the serving efficiency (requests/s ÷ those raw images/s). Then, for one variant, the latency under a steady arrival rate: one client alone (the
 /// single-request latency), and capsnet-loadtest's open loop at fractions of the capacity measured above.
 /// </summary>
 public static class HttpBenchmarkCommand
@@ -83,7 +83,7 @@ public static class HttpBenchmarkCommand
     }
 
     private sealed record Run(Variant Variant, int Round, LoadFigures Figures, double? IdleRssMiB, double? RssAfterMiB, double? HighWaterMiB,
-                              double ImagesPerCall, double OrtCalls, int Retaken)
+                              double ImagesPerCall, double OrtCalls, int Retaken, string ServedGraph)
     {
         /// <summary>Mean milliseconds per POST /predict of each step (capsnet_predict_stage_seconds sum ÷ count, whole run).</summary>
         public IReadOnlyDictionary<string, double> Stages { get; init; } = new Dictionary<string, double>();
@@ -133,7 +133,8 @@ public static class HttpBenchmarkCommand
 
         double rawSeconds = result.GetValue(RawSeconds);
         string ortMnist = mnistDir ?? Environment.GetEnvironmentVariable("CAPSNET_MNIST_DIR") ?? RepositoryRoot.Path("data", "mnist");
-        OrtThroughput? raw = null;
+        // One per classifier graph the service ran (capsnet.onnx, or capsnet.int8.onnx where Inference:Precision chose it).
+        var raw = new Dictionary<string, OrtThroughput>();
         var runs = new List<Run>();
         int retaken = 0, sequence = 0;
         for (int round = 1; round <= rounds; round++)
@@ -164,9 +165,10 @@ public static class HttpBenchmarkCommand
                         if (rawSeconds > 0 && run.Figures.Batches is { Calls: > 0 } batches)
                         {
                             // The service has stopped: ONNX Runtime alone, on the same cores, at the batch sizes it formed.
-                            raw ??= new OrtThroughput(Path.Combine(modelDir, ModelContract.ModelFileName), ortMnist, rawSeconds, maxOthers, Log);
-                            run = run with { RawImagesPerSecond = raw.ImagesPerSecondAt(batches.Mean), RawCores = raw.CoresBusyAt(batches.Mean) };
-                            Log($"   efficiency: {f.RequestsPerSecond:F1} req/s ÷ {run.RawImagesPerSecond:F1} raw images/s at batch {batches.Mean:F2} = {run.Efficiency:P0}; "
+                            if (!raw.TryGetValue(run.ServedGraph, out var graph))
+                                raw[run.ServedGraph] = graph = new OrtThroughput(Path.Combine(modelDir, run.ServedGraph), ortMnist, rawSeconds, maxOthers, Log);
+                            run = run with { RawImagesPerSecond = graph.ImagesPerSecondAt(batches.Mean), RawCores = graph.CoresBusyAt(batches.Mean) };
+                            Log($"   efficiency: {f.RequestsPerSecond:F1} req/s ÷ {run.RawImagesPerSecond:F1} raw images/s of {run.ServedGraph} at batch {batches.Mean:F2} = {run.Efficiency:P0}; "
                                 + $"per core-second {run.EfficiencyPerCore:P0} (service {f.ServiceCores:F2} cores, raw {run.RawCores:F2})");
                         }
                         runs.Add(run with { Retaken = retaken });
@@ -175,7 +177,7 @@ public static class HttpBenchmarkCommand
                 }
         }
 
-        raw?.Dispose();
+        foreach (var graph in raw.Values) graph.Dispose();
         EmitTables(Emit, runs, variants, clients, maxOthers, duration, warmup, retaken);
 
         string openName = result.GetValue(OpenVariant)!;
@@ -222,6 +224,7 @@ public static class HttpBenchmarkCommand
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), cancellationToken);
         await Task.Delay(1000, cancellationToken);   // let start-up settle (JIT, the model's smoke test)
         double? idle = ProcessMemory.ResidentMiB(service.Pid);
+        string servedGraph = await service.ServedClassifierAsync(cancellationToken);
         var figures = await LoadGeneratorRun.RunAsync(dotnet, loadTestDll, service, clients, duration, warmup, mnistDir, variant.Query,
                                                       stem + ".report.json", stem + ".loadtest.log", cancellationToken);
         var metrics = await service.MetricsAsync(cancellationToken);
@@ -235,7 +238,7 @@ public static class HttpBenchmarkCommand
             double count = ServiceProcess.MetricValue(metrics, $"capsnet_predict_stage_seconds_count{{stage=\"{stage}\"}}");
             return count > 0 ? 1000 * ServiceProcess.MetricValue(metrics, $"capsnet_predict_stage_seconds_sum{{stage=\"{stage}\"}}") / count : double.NaN;
         });
-        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0) { Stages = stages };
+        return new Run(variant, round, figures, idle, after, highWater, calls > 0 ? images / calls : double.NaN, calls, 0, servedGraph) { Stages = stages };
     }
 
     private static void EmitTables(Action<string> Emit, List<Run> runs, List<Variant> variants, int[] clients, double maxOthers,
@@ -311,15 +314,16 @@ public static class HttpBenchmarkCommand
 
         Emit("## Serving efficiency: the service against ONNX Runtime alone\n");
         Emit("Batch sizes = the service's capsnet_inference_batch_size histogram over the measured window (GET /metrics before and "
-             + "after it): mean images per ORT call and the share of calls by size. Raw ORT = the same model in the harness "
-             + "process after the run (service stopped), the service's session settings and per-call copies, real MNIST digits, "
+             + "after it): mean images per ORT call and the share of calls by size. Raw ORT = the classifier graph the service ran "
+             + "(its /model: float32 or int8) in the harness process after the run (service stopped), the service's session "
+             + "settings and per-call copies, real MNIST digits, "
              + "images/s at the whole batch sizes around the mean, interpolated linearly. Efficiency = service requests/s ÷ raw images/s; "
              + "per core-second = the same with each side divided by the cores it used (service: its process over the window; raw: "
              + "this process during the calls), which is the fairer figure when other processes take part of the CPU.\n");
-        var efficiency = new MarkdownTable("variant", "round", "clients", "requests/s", "mean batch (window)", "batch sizes (share of calls)",
+        var efficiency = new MarkdownTable("variant", "round", "clients", "graph served", "requests/s", "mean batch (window)", "batch sizes (share of calls)",
                                            "raw ORT images/s at that batch", "efficiency", "service cores", "raw ORT cores", "efficiency per core-second");
         foreach (var run in runs.OrderBy(r => r.Figures.Clients).ThenBy(r => r.Round))
-            efficiency.Add(run.Variant.Name, I(run.Round), I(run.Figures.Clients), F1(run.Figures.RequestsPerSecond),
+            efficiency.Add(run.Variant.Name, I(run.Round), I(run.Figures.Clients), run.ServedGraph, F1(run.Figures.RequestsPerSecond),
                            F2(run.Figures.Batches?.Mean ?? double.NaN), run.Figures.Batches?.Buckets ?? "–", F1(run.RawImagesPerSecond),
                            double.IsNaN(run.Efficiency) ? "–" : $"{run.Efficiency:P0}", F2(run.Figures.ServiceCores), F2(run.RawCores),
                            double.IsNaN(run.EfficiencyPerCore) ? "–" : $"{run.EfficiencyPerCore:P0}");
