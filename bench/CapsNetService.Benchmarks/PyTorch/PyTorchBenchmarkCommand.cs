@@ -29,6 +29,7 @@ public static class PyTorchBenchmarkCommand
     private static readonly Option<string?> Int8 = new("--int8") { Description = "the int8 classifier graph (default: capsnet.int8.onnx beside --model, when there; 'none' skips it)" };
     private static readonly Option<double> MaxOthers = new("--max-others-cores") { Description = "a timed step or block of calls during which other processes used more CPU than this (in cores) is thrown away and taken again", DefaultValueFactory = _ => 0.15 };
     private static readonly Option<int> MaxRetakes = new("--max-retakes") { Description = "at most this many retaken steps or blocks per row", DefaultValueFactory = _ => 10 };
+    private static readonly Option<bool> NoInstall = new("--no-install") { Description = $"when the default Python has no torch, stop instead of installing Debian's {PythonBaseline.DebianPackage} with apt-get" };
     private static readonly Option<bool> CheckOnly = new("--check-only") { Description = "run the same-function check and stop (exit code 1 when it fails)" };
     private static readonly Option<string?> Out = new("--out") { Description = "also write the Markdown results to this file" };
 
@@ -43,7 +44,7 @@ public static class PyTorchBenchmarkCommand
         var command = new Command("pytorch", "PyTorch eager CapsNet vs the trainer's TorchSharp model vs ONNX Runtime: same-function check, "
                                              + "training step and inference images/s, one run, same threads")
         {
-            Python, Script, Batches, Steps, WarmUp, InferenceBatches, InferenceReps, Model, Int8, MaxOthers, MaxRetakes, CheckOnly, Out,
+            Python, Script, Batches, Steps, WarmUp, InferenceBatches, InferenceReps, Model, Int8, MaxOthers, MaxRetakes, NoInstall, CheckOnly, Out,
             TrainingBenchmarkCommand.Threads, TrainingBenchmarkCommand.DataDir, TrainingBenchmarkCommand.NoDownload, TrainingBenchmarkCommand.Seed,
         };
         command.SetAction(RunAsync);
@@ -83,15 +84,26 @@ public static class PyTorchBenchmarkCommand
         static void Log(string text) => BenchmarkReport.Log(text);
 
         var (torchVersion, torchDetail) = PythonBaseline.TorchVersion(python);
+        string? installed = null;
+        // Only Debian's own Python gets Debian's package; another --python is the caller's to equip.
+        if (torchVersion is null && python == PythonBaseline.DefaultPython && !result.GetValue(NoInstall))
+        {
+            Log($"== {torchDetail}; installing Debian's {PythonBaseline.DebianPackage}");
+            var (ok, detail) = PythonBaseline.InstallTorch(Log);
+            Log($"   {detail}");
+            if (ok) (torchVersion, torchDetail) = PythonBaseline.TorchVersion(python);
+            if (ok && torchVersion is not null) installed = detail;
+            else torchDetail += $" ({detail})";
+        }
         if (torchVersion is null)
         {
-            Console.Error.WriteLine($"error: {torchDetail}. Install Debian's python3-torch (apt-get install python3-torch) or name another Python with --python.");
+            Console.Error.WriteLine($"error: {torchDetail}. Install Debian's {PythonBaseline.DebianPackage} (apt-get install {PythonBaseline.DebianPackage}) or name another Python with --python.");
             return 2;
         }
 
         set_num_threads(threads);
         report.EmitMachine([
-            ("PyTorch", $"torch {torchVersion} under `{python}` (eager, CPU)"),
+            ("PyTorch", $"torch {torchVersion} under `{python}` (eager, CPU){(installed is null ? "" : $"; the harness {installed}")}"),
             ("ONNX Runtime", $"{OrtEnv.Instance().GetVersionString()} (NuGet Microsoft.ML.OnnxRuntime, CPU execution provider)"),
             ("threads", $"{threads} in every row: torch.set_num_threads, TorchSharp's set_num_threads, ONNX Runtime's intra-op threads"),
         ]);

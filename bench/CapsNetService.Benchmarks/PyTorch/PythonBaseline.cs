@@ -56,6 +56,29 @@ public static class PythonBaseline
         }
     }
 
+    /// <summary>The Debian package that gives <see cref="DefaultPython"/> torch and numpy.</summary>
+    public const string DebianPackage = "python3-torch";
+
+    /// <summary>Installs <see cref="DebianPackage"/> with apt-get (refreshing the package lists first), its output going
+    /// to ours; false with the reason when there is no apt-get, we are not root, or the install fails.</summary>
+    public static (bool Installed, string Detail) InstallTorch(Action<string> log)
+    {
+        if (!File.Exists("/usr/bin/apt-get")) return (false, "no apt-get on this host");
+        if (Environment.UserName != "root") return (false, $"apt-get needs root (running as {Environment.UserName})");
+        var started = Stopwatch.StartNew();
+        foreach (var arguments in new[] { new[] { "update", "-qq" }, ["install", "-y", "-qq", "--no-install-recommends", DebianPackage] })
+        {
+            log($"   apt-get {string.Join(' ', arguments)}");
+            var start = new ProcessStartInfo("/usr/bin/apt-get") { UseShellExecute = false };
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+            using var process = Process.Start(start)!;
+            process.WaitForExit();
+            if (process.ExitCode != 0) return (false, $"apt-get {arguments[0]} failed with exit code {process.ExitCode}");
+        }
+        return (true, $"installed {DebianPackage} in {started.Elapsed.TotalSeconds:F0} s");
+    }
+
     /// <summary>Runs <c>python script mode arguments…</c>; its stderr (progress) goes to ours as it comes.</summary>
     public static PythonResult Run(string python, string script, string mode, IEnumerable<string> arguments)
     {
