@@ -60,6 +60,11 @@ public sealed record ModelMetadata
     /// there is none.</summary>
     [JsonConverter(typeof(EmbeddedJsonConverter<Int8Quantization>))]
     public Int8Quantization? Int8 { get; init; }
+    /// <summary>The SHA-256 of each graph file published with this sidecar; written into the sidecar only, never into
+    /// an ONNX file's metadata_props (<see cref="ToProperties"/> leaves it out); null in sidecars written before it was
+    /// recorded, whose files are not checked.</summary>
+    [JsonConverter(typeof(EmbeddedJsonConverter<PublishedFileHashes>))]
+    public PublishedFileHashes? Files { get; init; }
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -77,11 +82,11 @@ public sealed record ModelMetadata
         JsonSerializer.Deserialize<ModelMetadata>(json, JsonOptions)
         ?? throw new InvalidDataException("model metadata JSON is empty");
 
-    /// <summary>The ONNX metadata_props form: one string per property.</summary>
+    /// <summary>The ONNX metadata_props form: one string per property, without <see cref="Files"/>.</summary>
     public IReadOnlyDictionary<string, string> ToProperties()
     {
         var properties = new Dictionary<string, string>();
-        foreach (var (name, value) in JsonSerializer.SerializeToElement(this, JsonOptions).EnumerateObject()
+        foreach (var (name, value) in JsonSerializer.SerializeToElement(this with { Files = null }, JsonOptions).EnumerateObject()
                                                     .Select(p => (p.Name, p.Value)))
         {
             properties[KeyPrefix + name] = value.ValueKind == JsonValueKind.String

@@ -74,6 +74,46 @@ public sealed class ModelMetadataTests
     }
 
     [Fact]
+    public void The_published_files_hashes_are_kept_in_the_sidecar_json_and_never_in_the_onnx_properties()
+    {
+        var files = new PublishedFileHashes(new string('a', 64), new string('b', 64), new string('c', 64));
+        var sidecar = Full with { Files = files };
+
+        var json = sidecar.ToJson();
+        Assert.Equal(sidecar, ModelMetadata.FromJson(json));
+        Assert.Contains($"\"int8Classifier\": \"{new string('c', 64)}\"", json);
+        Assert.Null(ModelMetadata.FromJson((sidecar with { Files = files with { Int8Classifier = null } }).ToJson()).Files!.Int8Classifier);
+
+        Assert.False(sidecar.ToProperties().ContainsKey("capsnet.files"));
+        Assert.Equal(Full, ModelMetadata.FromProperties(sidecar.ToProperties()));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("abc"u8)), PublishedFileHashes.Of("abc"u8));
+    }
+
+    [Fact]
+    public void RecordIn_rewrites_the_sidecar_of_the_kind_owning_the_graph_and_leaves_others_alone()
+    {
+        var folder = Directory.CreateTempSubdirectory("capsnet-hashes-");
+        try
+        {
+            var files = new PublishedFileHashes(new string('a', 64), new string('b', 64));
+            File.WriteAllText(Path.Combine(folder.FullName, ModelContract.MetadataFileName), (Full with { Files = files }).ToJson());
+
+            var (name, json) = PublishedFileHashes.RecordIn(folder.FullName, ModelContract.DecoderFileName, "new decoder"u8)!.Value;
+            Assert.Equal(ModelContract.MetadataFileName, name);
+            Assert.Equal(Full with { Files = files with { Decoder = PublishedFileHashes.Of("new decoder"u8) } }, ModelMetadata.FromJson(json));
+
+            Assert.Null(PublishedFileHashes.RecordIn(folder.FullName, MultiMnistContract.ModelFileName, "x"u8));   // no multimnist.json
+            Assert.Null(PublishedFileHashes.RecordIn(folder.FullName, "notes.txt", "x"u8));
+            File.WriteAllText(Path.Combine(folder.FullName, ModelContract.MetadataFileName), Full.ToJson());    // records no hashes
+            Assert.Null(PublishedFileHashes.RecordIn(folder.FullName, ModelContract.ModelFileName, "x"u8));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void UnknownAndUnprefixedPropertiesAreIgnored()
     {
         var properties = new Dictionary<string, string>(Full.ToProperties())

@@ -53,13 +53,13 @@ internal static class ProviderCheck
         Emit($"- {test.Count} MNIST test images from the t10k files\n");
 
         // 1. The service's own factory and loader, as `--provider cuda` (or cpu) would load the folder.
-        var (classifierFile, decoderFile) = OnnxModelLoader.ReadFiles(modelDir);
-        using var reference = Load("cpu", classifierFile, decoderFile);
+        var (classifierFile, decoderFile, recorded) = OnnxModelLoader.ReadFiles(modelDir);
+        using var reference = Load("cpu", classifierFile, decoderFile, recorded);
         Emit($"## Loading through the service (`Inference:Provider={preference}`)\n");
         Loaded candidate;
         try
         {
-            candidate = Load(preference, classifierFile, decoderFile);
+            candidate = Load(preference, classifierFile, decoderFile, recorded);
         }
         catch (ModelRejectedException e)
         {
@@ -145,10 +145,10 @@ internal static class ProviderCheck
         public void Dispose() { Model.Classifier.Dispose(); Model.Decoder.Dispose(); }
     }
 
-    private static Loaded Load(string preference, ModelFile classifier, ModelFile decoder)
+    private static Loaded Load(string preference, ModelFile classifier, ModelFile decoder, PublishedFileHashes? recorded)
     {
         var factory = new OnnxSessionFactory(Enum.Parse<ExecutionProviderPreference>(preference, ignoreCase: true));
-        return new Loaded(new OnnxModelLoader(factory, TimeProvider.System).Load(classifier, decoder));
+        return new Loaded(new OnnxModelLoader(factory, TimeProvider.System).Load(classifier, decoder, recorded: recorded));
     }
 
     /// <summary>Tries a strict CUDA session (no CPU fallback), then runs a profiled CUDA session once and counts the

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace CapsNetService.Inference.Api.Models;
 
 /// <summary>One published model file, read whole: its name (never its folder), bytes and SHA-256.</summary>
@@ -9,7 +7,7 @@ public sealed class ModelFile
     {
         Name = name;
         Bytes = bytes;
-        Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Sha256 = PublishedFileHashes.Of(bytes);
     }
 
     /// <summary>The exported CapsNet is about 33 MB; anything near this is not one, and must not be read into memory.</summary>

@@ -49,10 +49,11 @@ public sealed class ModelReloader(
         }
 
         ModelFile classifier, decoder;
+        PublishedFileHashes? recorded;
         Int8Candidate? int8;
         try
         {
-            (classifier, decoder) = OnnxModelLoader.ReadFiles(store.Directory, kind);
+            (classifier, decoder, recorded) = OnnxModelLoader.ReadFiles(store.Directory, kind);
             int8 = loader.ReadInt8(store.Directory, kind);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -76,7 +77,7 @@ public sealed class ModelReloader(
             classifier.Name, classifier.Sha256[..12], store.Directory, trigger);
         try
         {
-            var model = loader.Load(classifier, decoder, kind, int8);
+            var model = loader.Load(classifier, decoder, kind, int8, recorded);
             store.Install(model);
             metrics.RecordReload(loaded: true);
             // The gauge is the readiness model's: the MNIST one.

@@ -35,18 +35,74 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         }
     }
 
-    /// <summary>Reads the classifier and decoder files of <paramref name="directory"/> (of <paramref name="kind"/>; null: MNIST).</summary>
-    /// <exception cref="ModelRejectedException">A file is missing or unreadable.</exception>
-    public static (ModelFile Classifier, ModelFile Decoder) ReadFiles(string directory, ModelKindContract? kind = null)
+    /// <summary>Reads the classifier and decoder files of <paramref name="directory"/> (of <paramref name="kind"/>; null:
+    /// MNIST), and the SHA-256 their sidecar recorded for each graph at publish (<see cref="Load"/> checks them).</summary>
+    /// <returns>The files, and the recorded hashes: null without a sidecar or from one written before they were recorded.</returns>
+    /// <exception cref="ModelRejectedException">A file is missing or unreadable, or the sidecar cannot be read.</exception>
+    public static (ModelFile Classifier, ModelFile Decoder, PublishedFileHashes? Recorded) ReadFiles(string directory, ModelKindContract? kind = null)
     {
         kind ??= ModelKindContract.Mnist;
-        return (ModelFile.Read(directory, kind.ModelFileName), ModelFile.Read(directory, kind.DecoderFileName));
+        return (ModelFile.Read(directory, kind.ModelFileName), ModelFile.Read(directory, kind.DecoderFileName), ReadRecordedHashes(directory, kind));
+    }
+
+    private static PublishedFileHashes? ReadRecordedHashes(string directory, ModelKindContract kind)
+    {
+        var path = Path.Combine(directory, kind.MetadataFileName);
+        byte[] json;
+        try
+        {
+            if (!File.Exists(path)) return null;
+            // Read through a bound: a link to some endless file of the machine must not be read whole.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[MaxSidecarBytes + 1];
+            int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (read > MaxSidecarBytes)
+                throw new ModelRejectedException($"{kind.MetadataFileName} is over {MaxSidecarBytes:N0} bytes: not a model's sidecar, so the files cannot be checked against it");
+            json = buffer[..read];
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelRejectedException($"{kind.MetadataFileName} cannot be read ({e.GetType().Name}), so the files cannot be checked against it", e);
+        }
+        try
+        {
+            return ModelMetadata.FromJson(System.Text.Encoding.UTF8.GetString(json)).Files;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException)
+        {
+            throw new ModelRejectedException($"{kind.MetadataFileName} is not a model's sidecar ({e.Message}), so the files cannot be checked against it", e);
+        }
+    }
+
+    /// <summary>A sidecar is a few KB.</summary>
+    private const int MaxSidecarBytes = 1 << 20;
+
+    /// <summary>The last check, after every other one passed: a file that differs from what was published is refused
+    /// even when it still loads and runs. While a publish is under way a stale sidecar refuses the new files only until
+    /// the publisher's last rename; the next look at the folder loads them.</summary>
+    private static void RequireRecorded(ModelFile file, string? recorded, ModelKindContract kind)
+    {
+        if (recorded is null)
+            throw new ModelRejectedException(
+                $"{kind.MetadataFileName} records no SHA-256 for {file.Name}, so it was not published with this model; "
+                + $"publish the model's files together (capsnet-train export --publish, quantize), or remove {kind.MetadataFileName} to serve them unchecked");
+        if (!string.Equals(file.Sha256, recorded, StringComparison.OrdinalIgnoreCase))
+            throw new ModelRejectedException(
+                $"{file.Name} is not the file {kind.MetadataFileName} records (SHA-256 {Short(file.Sha256)}, recorded {Short(recorded)}): "
+                + $"damaged, or published without its {kind.MetadataFileName}; publish the model's files together "
+                + $"(capsnet-train export --publish, quantize), or remove {kind.MetadataFileName} to serve them unchecked");
     }
 
     /// <param name="kind">The kind the files must be; null: MNIST.</param>
     /// <exception cref="ModelRejectedException">The pair cannot be served; the message says why.</exception>
     /// <param name="int8">The MNIST model's int8 graph (<see cref="ReadInt8"/>), when one was read.</param>
-    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile, ModelKindContract? kind = null, Int8Candidate? int8 = null)
+    /// <param name="recorded">The hashes the sidecar recorded (<see cref="ReadFiles"/>); every file served must match them.</param>
+    public LoadedModel Load(ModelFile classifierFile, ModelFile decoderFile, ModelKindContract? kind = null, Int8Candidate? int8 = null,
+                            PublishedFileHashes? recorded = null)
     {
         kind ??= ModelKindContract.Mnist;
         var started = Stopwatch.GetTimestamp();
@@ -67,7 +123,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             {
                 try
                 {
-                    (classifierSession, metadata) = LoadInt8(int8!, decoderMetadata);
+                    (classifierSession, metadata) = LoadInt8(int8!, decoderMetadata, recorded);
                     int8File = int8!.File;
                 }
                 catch (ModelRejectedException e) when (_precision == ModelPrecision.Auto)
@@ -95,6 +151,11 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
             classifier = new CapsNetClassifier(classifierSession!.Session, metadata.Rejection?.Rule, kind);
             decoder = new CapsNetDecoder(decoderSession.Session, kind);
             SmokeTest.Run(classifier, decoder);
+            if (recorded is not null)
+            {
+                RequireRecorded(classifierFile, recorded.Classifier, kind);
+                RequireRecorded(decoderFile, recorded.Decoder, kind);
+            }
 
             return new LoadedModel(classifier, decoder, metadata, classifierFile, decoderFile,
                 classifierSession.ExecutionProvider, classifierSession.FallbackReason ?? decoderSession.FallbackReason, clock.GetUtcNow(),
@@ -135,7 +196,8 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
     }
 
     /// <exception cref="ModelRejectedException">The int8 graph cannot be served.</exception>
-    private (OnnxSessionFactory.CreatedSession Session, ModelMetadata Metadata) LoadInt8(Int8Candidate int8, ModelMetadata decoderMetadata)
+    private (OnnxSessionFactory.CreatedSession Session, ModelMetadata Metadata) LoadInt8(Int8Candidate int8, ModelMetadata decoderMetadata,
+                                                                                         PublishedFileHashes? recorded)
     {
         var file = int8.File!;
         var created = sessions.CreateOnCpu(file.Bytes, file.Name);
@@ -150,6 +212,7 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
                 throw new ModelRejectedException(
                     $"{file.Name} scored {q.TestAccuracy:P2} on the test set against the float32 graph's {q.Fp32TestAccuracy:P2}: "
                     + $"more than {Int8Quantization.MaxAccuracyLoss * 100:0.##} points lost");
+            if (recorded is not null) RequireRecorded(file, recorded.Int8Classifier, ModelKindContract.Mnist);
             return (created, metadata);
         }
         catch

@@ -78,7 +78,7 @@ public static class Int8Exporter
 
         var described = metadata with { Int8 = q };
         var int8 = OnnxMetadataRewriter.WithMetadata(result.Model, described);
-        ModelPublisher.PublishInt8(directory, int8, described);
+        ModelPublisher.PublishInt8(directory, int8, described, classifier);
         return result with { Model = int8 };
     }
 

@@ -7,7 +7,8 @@ namespace CapsNetService.Training.Export;
 /// Puts an exported model into a models folder so that a running service never sees half of it: every file is
 /// written to a temporary name in the same folder and renamed into place; the decoder and the metadata go first,
 /// the classifier (the file the service watches) last. Nothing already there is touched until the new files
-/// are complete, and a failure removes the temporary files.
+/// are complete, and a failure removes the temporary files. The sidecar records each graph's SHA-256
+/// (<see cref="ModelMetadata.Files"/>), which the service checks the files against before it serves them.
 /// </summary>
 public static class ModelPublisher
 {
@@ -35,7 +36,8 @@ public static class ModelPublisher
         try
         {
             staged.Add(Stage(directory, files.DecoderFileName, decoder));
-            staged.Add(Stage(directory, files.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
+            var sidecar = metadata with { Files = new PublishedFileHashes(PublishedFileHashes.Of(classifier), PublishedFileHashes.Of(decoder)) };
+            staged.Add(Stage(directory, files.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(sidecar.ToJson())));
             staged.Add(Stage(directory, files.ModelFileName, classifier));
             foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
             // The kind's int8 graph there belongs to the model just replaced (the service would refuse it anyway).
@@ -49,15 +51,21 @@ public static class ModelPublisher
     }
 
     /// <summary>Publishes an int8 classifier beside the float32 model: the int8 file first, then capsnet.json with its
-    /// figures; the float32 files are not touched.</summary>
-    public static void PublishInt8(string directory, byte[] int8Classifier, ModelMetadata metadata)
+    /// figures and the three graphs' hashes; the float32 files are not touched.</summary>
+    /// <param name="classifier">The float32 classifier the int8 graph was made from (its hash is recorded).</param>
+    public static void PublishInt8(string directory, byte[] int8Classifier, ModelMetadata metadata, byte[] classifier)
     {
         TemporaryFiles.DeleteStale(directory, StaleAfter);
         var staged = new List<(string Temp, string Final)>();
         try
         {
+            var decoder = File.ReadAllBytes(Path.Combine(directory, ModelContract.DecoderFileName));
+            var sidecar = metadata with
+            {
+                Files = new PublishedFileHashes(PublishedFileHashes.Of(classifier), PublishedFileHashes.Of(decoder), PublishedFileHashes.Of(int8Classifier)),
+            };
             staged.Add(Stage(directory, ModelContract.Int8ModelFileName, int8Classifier));
-            staged.Add(Stage(directory, ModelContract.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(metadata.ToJson())));
+            staged.Add(Stage(directory, ModelContract.MetadataFileName, System.Text.Encoding.UTF8.GetBytes(sidecar.ToJson())));
             foreach (var (temp, final) in staged) File.Move(temp, final, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -18,8 +18,8 @@ public sealed class Int8PrecisionTests
     private static LoadedModel Load(string directory, string precision, string provider = "cpu")
     {
         var loader = Loaders.Loader(provider, precision);
-        var (classifier, decoder) = OnnxModelLoader.ReadFiles(directory);
-        return loader.Load(classifier, decoder, int8: loader.ReadInt8(directory));
+        var (classifier, decoder, recorded) = OnnxModelLoader.ReadFiles(directory);
+        return loader.Load(classifier, decoder, int8: loader.ReadInt8(directory), recorded: recorded);
     }
 
     [Theory]

@@ -21,7 +21,7 @@ public sealed class ServerPathRedactorTests
         using var models = TestModels.CopyToTemporaryDirectory();
         var classifier = ModelVariants.WithMetadata(TestModels.ClassifierBytes, "trainingCommand",
             "capsnet-train train --output /srv/secret/runs/e30 --data-dir /data/mnist");
-        File.WriteAllBytes(Path.Combine(models.Path, ModelContract.ModelFileName), classifier);
+        ModelVariants.Publish(models.Path, ModelContract.ModelFileName, classifier);
         using var factory = new CapsNetApiFactory(models.Path);
         using var client = factory.CreateClient();
 

@@ -64,11 +64,16 @@ public class ShippedModelTests
         using var decoder = new InferenceSession(Path.Combine(Models, ModelContract.DecoderFileName));
         using var int8 = new InferenceSession(Path.Combine(Models, ModelContract.Int8ModelFileName));
         // The sidecar also records the int8 graph made from the model (capsnet-train quantize); the float32 files do not.
-        Assert.Equal(sidecar with { Int8 = null }, ModelMetadata.FromProperties(classifier.ModelMetadata.CustomMetadataMap));
-        Assert.Equal(sidecar with { Int8 = null }, ModelMetadata.FromProperties(decoder.ModelMetadata.CustomMetadataMap));
-        Assert.Equal(sidecar, ModelMetadata.FromProperties(int8.ModelMetadata.CustomMetadataMap));
+        Assert.Equal(sidecar with { Int8 = null, Files = null }, ModelMetadata.FromProperties(classifier.ModelMetadata.CustomMetadataMap));
+        Assert.Equal(sidecar with { Int8 = null, Files = null }, ModelMetadata.FromProperties(decoder.ModelMetadata.CustomMetadataMap));
+        Assert.Equal(sidecar with { Files = null }, ModelMetadata.FromProperties(int8.ModelMetadata.CustomMetadataMap));
+        // The service serves only the files the sidecar records.
+        Assert.Equal(new PublishedFileHashes(HashOf(ModelContract.ModelFileName), HashOf(ModelContract.DecoderFileName), HashOf(ModelContract.Int8ModelFileName)),
+                     sidecar.Files);
         Assert.True(new FileInfo(Path.Combine(Models, ModelContract.Int8ModelFileName)).Length < 20_000_000);
         Assert.Equal("CapsNetService.Training", sidecar.Producer);
         Assert.Equal(64, sidecar.CheckpointSha256.Length);
     }
+
+    private static string HashOf(string name) => PublishedFileHashes.Of(File.ReadAllBytes(Path.Combine(Models, name)));
 }

@@ -19,7 +19,7 @@ public static class Loaders
         using var directory = new TemporaryDirectory();
         File.WriteAllBytes(Path.Combine(directory.Path, Common.ModelContract.ModelFileName), classifier);
         File.WriteAllBytes(Path.Combine(directory.Path, Common.ModelContract.DecoderFileName), decoder);
-        var (classifierFile, decoderFile) = OnnxModelLoader.ReadFiles(directory.Path);
+        var (classifierFile, decoderFile, _) = OnnxModelLoader.ReadFiles(directory.Path);
         return Loader(provider).Load(classifierFile, decoderFile);
     }
 }

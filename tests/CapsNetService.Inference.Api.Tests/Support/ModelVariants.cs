@@ -50,8 +50,18 @@ public static class ModelVariants
     }
 
     /// <summary>Writes <paramref name="bytes"/> to a temporary name in <paramref name="directory"/>, then renames it
-    /// over <paramref name="name"/>, so a watcher never sees half a file.</summary>
+    /// over <paramref name="name"/>, so a watcher never sees half a file; as the trainer does, the sidecar that records
+    /// the graphs' hashes is rewritten first with this one's (<see cref="PublishedFileHashes.RecordIn"/>).</summary>
     public static void Publish(string directory, string name, byte[] bytes)
+    {
+        if (PublishedFileHashes.RecordIn(directory, name, bytes) is var (sidecar, json))
+            Write(directory, sidecar, System.Text.Encoding.UTF8.GetBytes(json));
+        Write(directory, name, bytes);
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> over <paramref name="name"/> exactly as given, the sidecar untouched: a
+    /// file damaged or replaced behind the publisher's back.</summary>
+    public static void Write(string directory, string name, byte[] bytes)
     {
         var temporary = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
         File.WriteAllBytes(temporary, bytes);

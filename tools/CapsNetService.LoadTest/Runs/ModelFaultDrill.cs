@@ -58,19 +58,22 @@ public static class ModelFaultDrill
         var rssServing = memory.Sample();
 
         var steps = new List<FaultStep>();
-        (string Name, Func<byte[]> Make, string ReasonMentions)[] faults =
+        // Each published as the trainer publishes (its hash recorded in capsnet.json first), except the damaged weights:
+        // a file that changed behind the publisher's back, which only the recorded hash tells from the real one.
+        (string Name, Func<byte[]> Make, string ReasonMentions, Action<string, string, byte[]> Put)[] faults =
         [
-            ("corrupt (first 4 KiB random)", () => ModelFiles.Corrupt(original, settings.Seed), ""),
-            ("truncated (first half)", () => ModelFiles.Truncated(original), ""),
-            ("wrong contract (input 'image' renamed 'pixels')", () => ModelFiles.WrongContract(original), "'image'"),
+            ("corrupt (first 4 KiB random)", () => ModelFiles.Corrupt(original, settings.Seed), "", ModelFiles.Publish),
+            ("truncated (first half)", () => ModelFiles.Truncated(original), "", ModelFiles.Publish),
+            ("wrong contract (input 'image' renamed 'pixels')", () => ModelFiles.WrongContract(original), "'image'", ModelFiles.Publish),
+            ("damaged weights (13 × −8), capsnet.json unchanged", () => ModelFiles.DamagedWeights(original), "is not the file", ModelFiles.Write),
         ];
-        foreach (var (name, make, mentions) in faults)
+        foreach (var (name, make, mentions, put) in faults)
         {
             var bytes = make();
             var before = await probe.ModelAsync();
             int logBefore = CountLogLines(settings.ServiceLog);
             double at = clock.Elapsed.TotalSeconds;
-            ModelFiles.Publish(settings.ModelsDirectory, ModelContract.ModelFileName, bytes);
+            put(settings.ModelsDirectory, ModelContract.ModelFileName, bytes);
             log.WriteLine($"  {at,6:F1} s  published {name} ({bytes.Length:N0} bytes)");
             var state = await WaitFor(probe, s => s.RejectedCount > before.RejectedCount, settings.StepTimeout);
             double? settled = state is null ? null : clock.Elapsed.TotalSeconds;

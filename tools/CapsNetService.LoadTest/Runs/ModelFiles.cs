@@ -43,8 +43,31 @@ public static class ModelFiles
         return model.ToByteArray();
     }
 
-    /// <summary>Temporary file in the same folder, flushed to disk, renamed over <paramref name="name"/>.</summary>
+    /// <summary>The real model with a few of its weights changed (13 float32 values of the largest initializer times
+    /// −8): still a valid graph that loads, runs and answers, but not the file that was published.</summary>
+    public static byte[] DamagedWeights(byte[] onnx)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        var weights = model.Graph.Initializer.MaxBy(t => t.RawData.Length)
+                      ?? throw new InvalidDataException("the model has no initializers");
+        var raw = weights.RawData.ToByteArray();
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw.AsSpan());
+        for (int i = 0; i < 13; i++) values[values.Length / 2 + i * 997 % (values.Length / 2)] *= -8;
+        weights.RawData = ByteString.CopyFrom(raw);
+        return model.ToByteArray();
+    }
+
+    /// <summary>Temporary file in the same folder, flushed to disk, renamed over <paramref name="name"/>; as the trainer
+    /// does, the sidecar that records the graphs' hashes goes first, rewritten with this one's.</summary>
     public static void Publish(string directory, string name, byte[] bytes)
+    {
+        if (PublishedFileHashes.RecordIn(directory, name, bytes) is var (sidecar, json))
+            Write(directory, sidecar, System.Text.Encoding.UTF8.GetBytes(json));
+        Write(directory, name, bytes);
+    }
+
+    /// <summary>As <see cref="Publish"/>, the sidecar untouched: a file changed behind the publisher's back.</summary>
+    public static void Write(string directory, string name, byte[] bytes)
     {
         var temporary = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
         try
