@@ -32,6 +32,11 @@ public static class OnnxWeightImport
             throw new CheckpointException($"{path}: not a CapsNetService model ({e.Message})", e);
         }
 
+        // An MNIST model into a 36×36 run (or the reverse) would fail on the first weight's shape; say why instead.
+        string wanted = architecture.Dataset() == TrainingDataset.MultiMnist ? ModelKinds.MultiMnist : ModelKinds.Mnist;
+        if (metadata.KindOrDefault != wanted)
+            throw new CheckpointException($"{path} is a {metadata.KindOrDefault} model; this run trains a {wanted} CapsNet");
+
         var initializers = proto.Graph?.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First())
                            ?? throw new CheckpointException($"{path}: the ONNX model has no graph");
         var model = new CapsNet(architecture, precision);

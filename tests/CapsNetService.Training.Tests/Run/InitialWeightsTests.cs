@@ -64,6 +64,15 @@ public sealed class InitialWeightsTests(TrainingRunFixture run) : IDisposable
     }
 
     [Fact]
+    public void A_published_model_of_the_other_kind_is_refused_by_its_kind()
+    {
+        var (onnx, _) = Publish();
+        var error = Assert.Throws<CheckpointException>(() =>
+            InitialWeights.Load(onnx, CapsNetArchitecture.MultiMnist, ConvolutionPrecision.Fp32, CPU));
+        Assert.Contains("is a mnist model; this run trains a multimnist CapsNet", error.Message);
+    }
+
+    [Fact]
     public void A_run_from_a_checkpoint_counts_its_epochs_too()
     {
         var from = Checkpoint.ReadMetadata(run.Result.LastCheckpoint);
