@@ -89,12 +89,12 @@ public sealed class OnnxModelLoader(OnnxSessionFactory sessions, TimeProvider cl
         if (recorded is null)
             throw new ModelRejectedException(
                 $"{kind.MetadataFileName} records no SHA-256 for {file.Name}, so it was not published with this model; "
-                + $"publish the model's files together (capsnet-train export --publish, quantize), or remove {kind.MetadataFileName} to serve them unchecked");
+                + $"publish the model's files together (capsnet-train export --out, train --publish, quantize), or remove {kind.MetadataFileName} to serve them unchecked");
         if (!string.Equals(file.Sha256, recorded, StringComparison.OrdinalIgnoreCase))
             throw new ModelRejectedException(
                 $"{file.Name} is not the file {kind.MetadataFileName} records (SHA-256 {Short(file.Sha256)}, recorded {Short(recorded)}): "
                 + $"damaged, or published without its {kind.MetadataFileName}; publish the model's files together "
-                + $"(capsnet-train export --publish, quantize), or remove {kind.MetadataFileName} to serve them unchecked");
+                + $"(capsnet-train export --out, train --publish, quantize), or remove {kind.MetadataFileName} to serve them unchecked");
     }
 
     /// <param name="kind">The kind the files must be; null: MNIST.</param>
